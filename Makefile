@@ -1,0 +1,70 @@
+# remoteexe: run one command on a remote host over SSH and log it.
+
+PROG=	remoteexe
+SRCS=	remoteexe.c log.c session.c hostkey.c config.c
+OBJS=	${SRCS:.c=.o}
+HDRS=	log.h session.h hostkey.h config.h
+
+PREFIX?=	/usr/local
+BINDIR?=	${PREFIX}/bin
+MANDIR?=	${PREFIX}/share/man/man1
+
+PKGS=		libssh2 libbsd-overlay
+CC?=		cc
+CFLAGS?=	-O2 -g
+WARNINGS=	-Wall -Wextra -Werror
+PKG_CFLAGS!=	pkg-config --cflags ${PKGS} 2>/dev/null || true
+PKG_LIBS!=	pkg-config --libs ${PKGS} 2>/dev/null || echo -lssh2 -lbsd
+ALL_CFLAGS=	-std=c11 -D_GNU_SOURCE \
+		${WARNINGS} ${PKG_CFLAGS} ${CFLAGS}
+
+BATS?=		bats
+TESTS?=		t
+
+all: ${PROG}
+
+${PROG}: ${OBJS}
+	${CC} ${ALL_CFLAGS} ${LDFLAGS} -o $@ ${OBJS} ${PKG_LIBS}
+
+.c.o:
+	${CC} ${ALL_CFLAGS} -c $<
+
+${OBJS}: ${HDRS}
+
+check: ${PROG}
+	${BATS} ${TESTS}
+
+# The same suite against a build with AddressSanitizer and UBSan.
+check-asan:
+	rm -rf .asan && mkdir .asan
+	${MAKE} -f ${CURDIR}/Makefile -C .asan VPATH=${CURDIR} \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -I${CURDIR}" \
+	    LDFLAGS="-fsanitize=address,undefined" ${PROG}
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	REMOTEEXE=${CURDIR}/.asan/${PROG} ${BATS} ${TESTS}
+
+demo:
+	sh tools/demo.sh
+
+bench: ${PROG}
+	sh tools/bench.sh
+
+bench-burst: ${PROG}
+	sh tools/burst.sh
+
+lint:
+	mandoc -Tlint -W warning man/${PROG}.1
+
+install: ${PROG}
+	install -d ${DESTDIR}${BINDIR} ${DESTDIR}${MANDIR}
+	install -m 755 ${PROG} ${DESTDIR}${BINDIR}/${PROG}
+	install -m 644 man/${PROG}.1 ${DESTDIR}${MANDIR}/${PROG}.1
+
+uninstall:
+	rm -f ${DESTDIR}${BINDIR}/${PROG} ${DESTDIR}${MANDIR}/${PROG}.1
+
+clean:
+	rm -rf ${PROG} ${OBJS} .asan
+
+.PHONY: all check check-asan demo bench bench-burst lint install uninstall clean

@@ -1,0 +1,585 @@
+/*
+ * Log records, text or JSON Lines.  Remote output is streamed: each stream
+ * keeps at most one partial line of LOG_LINE_MAX bytes, stamped when its
+ * first byte arrived; whole records are assembled in one buffer and written
+ * with as few write(2) calls as possible, never splitting a record.
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define BUFSZ		(256 * 1024)
+#define HDR_MAX		128	/* text header or JSON prefix */
+#define ESC_MAX(n)	((n) * 6 + 16)	/* worst case: \u00XX per byte */
+
+struct partial {
+	char		 buf[LOG_LINE_MAX];
+	size_t		 len;
+	struct timespec	 first;		/* arrival of the first byte */
+};
+
+static int		 logfd = -1;
+static enum logformat	 format;
+static int		 failed;
+static char		*params;
+static pid_t		 pid;
+static char		 obuf[BUFSZ];
+static size_t		 olen;
+static struct partial	 part[2];	/* stdout, stderr */
+
+/* cached per-second time prefix */
+static time_t		 stamp_sec = -1;
+static char		 stamp[64];
+static size_t		 stamp_len;
+static char		 stamp_zone[8];	/* +09:00 */
+
+/* 0: copy, 1: escape, 2..4: UTF-8 lead with that many bytes */
+static unsigned char	 bclass[256];
+
+static void
+classes_init(void)
+{
+	int c;
+
+	for (c = 0; c < 256; c++) {
+		if (c < 0x20 || c == 0x7f || c == '\\' || c == '"')
+			bclass[c] = 1;
+		else if (c < 0x80)
+			bclass[c] = 0;
+		else if (c >= 0xc2 && c <= 0xdf)
+			bclass[c] = 2;
+		else if (c >= 0xe0 && c <= 0xef)
+			bclass[c] = 3;
+		else if (c >= 0xf0 && c <= 0xf4)
+			bclass[c] = 4;
+		else
+			bclass[c] = 1;
+	}
+}
+
+/*
+ * Length of the valid, printable UTF-8 sequence at p (lead byte of class n),
+ * or 0 if it is invalid, overlong, a surrogate or a C1 control.
+ */
+static size_t
+utf8_len(const unsigned char *p, const unsigned char *end, int n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	int i;
+
+	if (end - p < n)
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	else if (p[0] == 0xc2)
+		hi = 0xbf, lo = 0xa0;	/* U+0080..U+009F are C1 controls */
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+static char *
+octal(char *d, unsigned char c)
+{
+	*d++ = '\\';
+	*d++ = '0' + (c >> 6);
+	*d++ = '0' + ((c >> 3) & 7);
+	*d++ = '0' + (c & 7);
+	return d;
+}
+
+/* One byte as vis(3) VIS_CSTYLE|VIS_OCTAL would write it. */
+static char *
+vis_byte(char *d, unsigned char c, const unsigned char *next,
+    const unsigned char *end)
+{
+	static const char cstyle[] = "\aa\bb\ff\nn\rr\vv";
+	const char *s;
+
+	if (c == '"' || c == '\t') {
+		*d++ = c;
+		return d;
+	}
+	*d++ = '\\';
+	if (c == '\\') {
+		*d++ = '\\';
+		return d;
+	}
+	if (c == '\0') {
+		if (next < end && *next >= '0' && *next <= '7')
+			return octal(d - 1, c);
+		*d++ = '0';
+		return d;
+	}
+	for (s = cstyle; *s != '\0'; s += 2)
+		if ((unsigned char)s[0] == c) {
+			*d++ = s[1];
+			return d;
+		}
+	return octal(d - 1, c);
+}
+
+/* One byte escaped for a JSON string (RFC 8259). */
+static char *
+json_byte(char *d, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	*d++ = '\\';
+	switch (c) {
+	case '"':
+	case '\\':
+		*d++ = c;
+		break;
+	case '\n':
+		*d++ = 'n';
+		break;
+	case '\r':
+		*d++ = 'r';
+		break;
+	case '\t':
+		*d++ = 't';
+		break;
+	default:
+		*d++ = 'u';
+		*d++ = '0';
+		*d++ = '0';
+		*d++ = hex[c >> 4];
+		*d++ = hex[c & 15];
+	}
+	return d;
+}
+
+/*
+ * Escape len bytes of s into d (room for ESC_MAX(len)); printable ASCII and
+ * valid printable UTF-8 are copied, everything else escaped reversibly.
+ */
+static char *
+escape(char *d, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t n;
+
+	while (p < end) {
+		if (bclass[*p] == 0) {
+			*d++ = *p++;
+			continue;
+		}
+		if (bclass[*p] > 1 && (n = utf8_len(p, end, bclass[*p])) > 0) {
+			memcpy(d, p, n);
+			d += n;
+			p += n;
+			continue;
+		}
+		if (format == LOG_JSON)
+			d = json_byte(d, *p);
+		else
+			d = vis_byte(d, *p, p + 1, end);
+		p++;
+	}
+	return d;
+}
+
+static void
+write_all(const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0 && !failed) {
+		n = write(logfd, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			warn("log");
+			failed = 1;
+			return;
+		}
+		buf += n;
+		len -= n;
+	}
+}
+
+void
+log_flush(void)
+{
+	if (olen > 0)
+		write_all(obuf, olen);
+	olen = 0;
+}
+
+static void
+stamp_update(const struct timespec *ts)
+{
+	struct tm tm;
+	char zone[8];
+
+	if (ts->tv_sec == stamp_sec)
+		return;
+	stamp_sec = ts->tv_sec;
+	if (localtime_r(&ts->tv_sec, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	if (format == LOG_TEXT) {
+		stamp_len = strftime(stamp, sizeof(stamp),
+		    "[%Y-%m-%d %H:%M:%S]", &tm);
+		stamp_len += snprintf(stamp + stamp_len,
+		    sizeof(stamp) - stamp_len, "[%ld] ", (long)pid);
+		return;
+	}
+	stamp_len = strftime(stamp, sizeof(stamp),
+	    "{\"time\":\"%Y-%m-%dT%H:%M:%S.", &tm);
+	/* RFC 3339 wants +09:00 where strftime gives +0900 */
+	if (strftime(zone, sizeof(zone), "%z", &tm) != 5)
+		strlcpy(zone, "+0000", sizeof(zone));
+	snprintf(stamp_zone, sizeof(stamp_zone), "%.3s:%.2s", zone,
+	    zone + 3);
+}
+
+/* Start a record of the given kind at d; returns where its text goes. */
+static char *
+record_open(char *d, const struct timespec *ts, const char *kind)
+{
+	long ms;
+
+	stamp_update(ts);
+	memcpy(d, stamp, stamp_len);
+	d += stamp_len;
+	if (format == LOG_TEXT) {
+		d = stpcpy(d, kind);
+		*d++ = ',';
+		return d;
+	}
+	ms = ts->tv_nsec / 1000000;
+	*d++ = '0' + ms / 100;
+	*d++ = '0' + ms / 10 % 10;
+	*d++ = '0' + ms % 10;
+	d += sprintf(d, "%s\",\"pid\":%ld,\"kind\":\"%s\",\"line\":\"",
+	    stamp_zone, (long)pid, kind);
+	return d;
+}
+
+/* Close the record at d with extra JSON members (JSON only); returns end. */
+static char *
+record_close(char *d, const char *extra)
+{
+	if (format == LOG_JSON)
+		d += sprintf(d, "\"%s}\n", extra != NULL ? extra : "");
+	else
+		*d++ = '\n';
+	return d;
+}
+
+/*
+ * Append one record; text is escaped.  A record too big for the batch
+ * buffer is written on its own, still with one write(2).
+ */
+static void
+record(const struct timespec *ts, const char *kind, const char *text,
+    size_t len, const char *extra)
+{
+	size_t need = HDR_MAX + ESC_MAX(len) + (extra ? strlen(extra) : 0);
+	char *big = NULL, *start, *d;
+
+	if (logfd == -1)
+		return;
+	if (need > sizeof(obuf) - olen)
+		log_flush();
+	if (need > sizeof(obuf)) {
+		if ((big = malloc(need)) == NULL)
+			err(1, NULL);
+		start = big;
+	} else
+		start = obuf + olen;
+	d = record_open(start, ts, kind);
+	d = escape(d, text, len);
+	d = record_close(d, extra);
+	if (big != NULL) {
+		write_all(big, d - big);
+		free(big);
+	} else
+		olen += d - start;
+}
+
+static void
+now(struct timespec *ts)
+{
+	if (clock_gettime(CLOCK_REALTIME, ts) == -1)
+		err(1, "clock_gettime");
+}
+
+/* Expand strftime(3) escapes in the log path, once, at START. */
+char *
+log_path(const char *fmt)
+{
+	struct tm tm;
+	time_t t = time(NULL);
+	size_t sz, n;
+	char *buf = NULL, *nbuf;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return NULL;
+	for (sz = strlen(fmt) + 64; sz < 65536; sz *= 2) {
+		if ((nbuf = realloc(buf, sz)) == NULL)
+			err(1, NULL);
+		buf = nbuf;
+		n = strftime(buf, sz, fmt, &tm);
+		if (n > 0 || *fmt == '\0')
+			break;
+	}
+	if (*fmt != '\0' && (sz >= 65536 || buf[0] == '\0')) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int
+open_file(const char *path, char *errbuf, size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd == -1) {
+		snprintf(errbuf, errlen, "%s: %s", path, errno == ELOOP ?
+		    "is a symbolic link, refused" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (S_ISREG(st.st_mode) && st.st_uid != geteuid()) {
+		snprintf(errbuf, errlen, "%s: owned by uid %ld, not by us, "
+		    "refused", path, (long)st.st_uid);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Open the log; "-" is standard output.  Returns -1 with a message. */
+int
+log_open(const char *path, enum logformat fmt, char *errbuf, size_t errlen)
+{
+	classes_init();
+	format = fmt;
+	pid = getpid();
+	tzset();
+	if (strcmp(path, "-") == 0)
+		logfd = STDOUT_FILENO;
+	else if ((logfd = open_file(path, errbuf, errlen)) == -1)
+		return -1;
+	return 0;
+}
+
+int
+log_failed(void)
+{
+	return failed;
+}
+
+static char *
+params_json(const char *prefix)
+{
+	char *s, *d;
+	size_t len = strlen(params);
+
+	if ((s = malloc(strlen(prefix) + ESC_MAX(len) + 4)) == NULL)
+		err(1, NULL);
+	d = stpcpy(s, prefix);
+	d = stpcpy(d, ",\"params\":\"");
+	d = escape(d, params, len);
+	strcpy(d, "\"");
+	return s;
+}
+
+void
+log_start(const char *p)
+{
+	struct timespec ts;
+	char *line, *extra = NULL;
+
+	if ((params = strdup(p)) == NULL)
+		err(1, NULL);
+	if (asprintf(&line, "-,%s", params) == -1)
+		err(1, NULL);
+	if (format == LOG_JSON)
+		extra = params_json("");
+	now(&ts);
+	record(&ts, format == LOG_JSON ? "start" : "START", line,
+	    strlen(line), extra);
+	log_flush();
+	free(line);
+	free(extra);
+}
+
+void
+log_msg(const char *kind, const char *fmt, ...)
+{
+	struct timespec ts;
+	va_list ap;
+	char *text;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n == -1)
+		err(1, NULL);
+	now(&ts);
+	record(&ts, kind, text, n, NULL);
+	log_flush();
+	free(text);
+}
+
+void
+log_stats(const struct logstats *st)
+{
+	struct timespec ts;
+	char *text, extra[256];
+	int n;
+
+	n = asprintf(&text, "elapsed=%.3f out=%llu err=%llu attempts=%d "
+	    "reason=%s", st->elapsed, (unsigned long long)st->out,
+	    (unsigned long long)st->err, st->attempts, st->reason);
+	if (n == -1)
+		err(1, NULL);
+	snprintf(extra, sizeof(extra), ",\"elapsed\":%.3f,\"out\":%llu,"
+	    "\"err\":%llu,\"attempts\":%d,\"reason\":\"%s\"", st->elapsed,
+	    (unsigned long long)st->out, (unsigned long long)st->err,
+	    st->attempts, st->reason);
+	now(&ts);
+	record(&ts, "stats", text, n, format == LOG_JSON ? extra : NULL);
+	log_flush();
+	free(text);
+}
+
+void
+log_end(int rc)
+{
+	struct timespec ts;
+	char *line, *extra = NULL, prefix[32];
+	int n;
+
+	n = asprintf(&line, "%d,%s", rc, params != NULL ? params : "");
+	if (n == -1)
+		err(1, NULL);
+	if (format == LOG_JSON && params != NULL) {
+		snprintf(prefix, sizeof(prefix), ",\"rc\":%d", rc);
+		extra = params_json(prefix);
+	}
+	now(&ts);
+	record(&ts, format == LOG_JSON ? "end" : "END", line, n, extra);
+	log_flush();
+	free(line);
+	free(extra);
+}
+
+static const char *
+stream_kind(int stream, int cont)
+{
+	if (stream == 1)
+		return cont ? "out+" : "out";
+	return cont ? "err+" : "err";
+}
+
+/* Cut point for an over-long line: not inside a UTF-8 sequence. */
+static size_t
+split_point(const char *s, size_t len)
+{
+	size_t cut = len, back;
+
+	for (back = 0; back < 3 && cut > 1; back++) {
+		if (((unsigned char)s[cut] & 0xc0) != 0x80)
+			return cut;
+		cut--;
+	}
+	return ((unsigned char)s[cut] & 0xc0) != 0x80 ? cut : len;
+}
+
+static void
+partial_emit(int stream, struct partial *pt, int cont)
+{
+	record(&pt->first, stream_kind(stream, cont), pt->buf, pt->len, NULL);
+	pt->len = 0;
+}
+
+/*
+ * Feed remote output (stream 1 = stdout, 2 = stderr).  Complete lines
+ * become records; the rest waits in the stream's partial line.
+ */
+void
+log_output(int stream, const char *buf, size_t len)
+{
+	struct partial *pt = &part[stream == 1 ? 0 : 1];
+	struct timespec ts;
+	const char *nl;
+	size_t n, cut;
+
+	now(&ts);
+	while (len > 0) {
+		if (pt->len == 0)
+			pt->first = ts;
+		n = sizeof(pt->buf) - pt->len;
+		if (n > len)
+			n = len;
+		nl = memchr(buf, '\n', n);
+		if (nl != NULL)
+			n = nl - buf;
+		memcpy(pt->buf + pt->len, buf, n);
+		pt->len += n;
+		buf += n;
+		len -= n;
+		if (nl != NULL) {
+			partial_emit(stream, pt, 0);
+			buf++;
+			len--;
+		} else if (pt->len == sizeof(pt->buf) && len > 0) {
+			if (*buf == '\n') {
+				partial_emit(stream, pt, 0);
+				buf++;
+				len--;
+				continue;
+			}
+			/* over-long line: emit a piece, keep any split UTF-8 */
+			cut = split_point(pt->buf, pt->len);
+			n = pt->len - cut;
+			pt->len = cut;
+			partial_emit(stream, pt, 1);
+			memcpy(pt->buf, pt->buf + cut, n);
+			pt->len = n;
+			pt->first = ts;
+		}
+	}
+}
+
+/* End of a stream: a last line without newline is still a line. */
+void
+log_output_end(int stream)
+{
+	struct partial *pt = &part[stream == 1 ? 0 : 1];
+
+	if (pt->len > 0)
+		partial_emit(stream, pt, 0);
+}

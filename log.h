@@ -1,0 +1,39 @@
+/*
+ * The run log: one record per line, many whole records per write(2) on an
+ * O_APPEND descriptor, so concurrent runs sharing a file never interleave
+ * inside a record.
+ */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOG_LINE_MAX	4096	/* longer remote lines are split */
+
+enum logformat {
+	LOG_TEXT,
+	LOG_JSON
+};
+
+struct logstats {
+	double		 elapsed;	/* seconds since START */
+	uint64_t	 out;		/* bytes of remote stdout */
+	uint64_t	 err;		/* bytes of remote stderr */
+	int		 attempts;	/* connection attempts */
+	const char	*reason;	/* why the run ended */
+};
+
+char	*log_path(const char *);
+int	 log_open(const char *, enum logformat, char *, size_t);
+void	 log_start(const char *);
+void	 log_msg(const char *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 log_output(int, const char *, size_t);
+void	 log_output_end(int);
+void	 log_stats(const struct logstats *);
+void	 log_end(int);
+void	 log_flush(void);
+int	 log_failed(void);
+
+#endif

@@ -1,0 +1,966 @@
+/*
+ * The SSH side of a run.  libssh2 is used non-blocking: every call that
+ * returns LIBSSH2_ERROR_EAGAIN is followed by a poll(2) on the socket (and
+ * on the signal pipe) bounded by the current phase's deadline.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libssh2.h>
+
+#include "hostkey.h"
+#include "log.h"
+#include "session.h"
+
+#define WINDOW		(2 * 1024 * 1024)
+#define READSZ		(256 * 1024)
+#define MARKER		"\036remoteexe-pgid="
+#define MARKER_MAX	64
+#define CLOSE_WAIT_MS	5000
+
+struct session {
+	LIBSSH2_SESSION	*ssh;
+	LIBSSH2_CHANNEL	*chan;
+	LIBSSH2_CHANNEL	*killer;
+	int		 fd;
+	struct job	*job;
+	char		 mline[MARKER_MAX];	/* stderr before the marker */
+	size_t		 mlen;
+	int		 marked;
+};
+
+/* Result of a wait: ready, deadline passed, or a stop signal arrived. */
+enum wait {
+	W_READY,
+	W_TIMEOUT,
+	W_SIGNAL
+};
+
+static char readbuf[READSZ];
+
+int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		err(1, "clock_gettime");
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+session_global_init(void)
+{
+	if (libssh2_init(0) != 0)
+		errx(1, "libssh2_init failed");
+}
+
+static int
+ms_left(int64_t deadline)
+{
+	int64_t left;
+
+	if (deadline == 0)
+		return -1;
+	left = deadline - now_ms();
+	if (left < 0)
+		return 0;
+	return left > 60000 ? 60000 : (int)left;
+}
+
+/*
+ * Wait until fd is ready for events, the deadline (0 = none) passes, or a
+ * stop signal arrives.  SIGUSR1 is answered by the hook and the wait goes on.
+ */
+static enum wait
+wait_fd(struct job *job, int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd[2];
+	int n, sig;
+
+	for (;;) {
+		if ((sig = job->stop_signal(job)) != 0) {
+			if (job->signo == 0)
+				job->signo = sig;
+			return W_SIGNAL;
+		}
+		if (deadline != 0 && now_ms() >= deadline)
+			return W_TIMEOUT;
+		pfd[0].fd = fd;
+		pfd[0].events = events;
+		pfd[1].fd = job->sigfd;
+		pfd[1].events = POLLIN;
+		n = poll(pfd, 2, ms_left(deadline));
+		if (n == -1 && errno != EINTR)
+			err(1, "poll");
+		if (n > 0 && pfd[0].revents != 0)
+			return W_READY;
+	}
+}
+
+static enum wait
+wait_session(struct session *ss, int64_t deadline)
+{
+	int dir = libssh2_session_block_directions(ss->ssh);
+	short events = 0;
+
+	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
+		events |= POLLIN;
+	if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
+		events |= POLLOUT;
+	if (events == 0)
+		events = POLLIN;
+	return wait_fd(ss->job, ss->fd, events, deadline);
+}
+
+static const char *
+ssh_error(struct session *ss)
+{
+	char *msg = NULL;
+
+	libssh2_session_last_error(ss->ssh, &msg, NULL, 0);
+	return msg != NULL && *msg != '\0' ? msg : "unknown error";
+}
+
+/* Count bytes from the server: silence detection needs to see every one. */
+static ssize_t
+recv_counted(libssh2_socket_t fd, void *buf, size_t len, int flags,
+    void **abstract)
+{
+	struct job *job = *abstract;
+	ssize_t n;
+
+	n = recv(fd, buf, len, flags);
+	if (n > 0)
+		job->last_recv = now_ms();
+	return n == -1 ? -errno : n;
+}
+
+static int
+connect_addr(struct job *job, const struct addrinfo *ai, int64_t deadline,
+    enum wait *w)
+{
+	socklen_t len = sizeof(int);
+	int fd, one = 1, soerr = 0;
+
+	*w = W_READY;
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1)
+		return -1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return fd;
+	if (errno != EINPROGRESS)
+		goto fail;
+	if ((*w = wait_fd(job, fd, POLLOUT, deadline)) != W_READY) {
+		soerr = ETIMEDOUT;
+		goto fail;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1 ||
+	    soerr != 0)
+		goto fail;
+	return fd;
+fail:
+	if (soerr != 0)
+		errno = soerr;
+	soerr = errno;
+	close(fd);
+	errno = soerr;
+	return -1;
+}
+
+/* Resolve and connect, trying every address (IPv4 and IPv6) in turn. */
+static enum failure
+session_connect(struct session *ss, int64_t deadline, char *msg, size_t len)
+{
+	struct job *job = ss->job;
+	struct addrinfo hints, *res, *ai;
+	char port[16];
+	enum wait w = W_READY;
+	int gai, fd = -1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof(port), "%d", job->port);
+	job->phase = "connect";
+	if ((gai = getaddrinfo(job->host, port, &hints, &res)) != 0) {
+		snprintf(msg, len, "%s: %s", job->host, gai_strerror(gai));
+		return gai == EAI_AGAIN ? FAIL_CONNECT : FAIL_RESOLVE;
+	}
+	for (ai = res; ai != NULL && fd == -1 && w == W_READY;
+	    ai = ai->ai_next)
+		fd = connect_addr(job, ai, deadline, &w);
+	freeaddrinfo(res);
+	if (w == W_SIGNAL)
+		return FAIL_STOPPED;
+	if (fd == -1) {
+		snprintf(msg, len, "%s port %d: connect: %s", job->host,
+		    job->port, w == W_TIMEOUT ? "timed out" : strerror(errno));
+		return FAIL_CONNECT;
+	}
+	ss->fd = fd;
+	return FAIL_NONE;
+}
+
+/* Run a libssh2 call until it stops saying EAGAIN or the deadline passes. */
+#define SSH_CALL(ss, rc, deadline, w, call) do {			\
+	(w) = W_READY;							\
+	while (((rc) = (call)) == LIBSSH2_ERROR_EAGAIN &&		\
+	    ((w) = wait_session((ss), (deadline))) == W_READY)		\
+		;							\
+} while (0)
+
+/* Same, for calls that return a pointer. */
+#define SSH_CALLP(ss, p, deadline, w, call) do {			\
+	(w) = W_READY;							\
+	while (((p) = (call)) == NULL &&				\
+	    libssh2_session_last_errno((ss)->ssh) ==			\
+	    LIBSSH2_ERROR_EAGAIN &&					\
+	    ((w) = wait_session((ss), (deadline))) == W_READY)		\
+		;							\
+} while (0)
+
+static void
+session_setup(struct session *ss, struct khosts *kh)
+{
+	libssh2_session_callback_set(ss->ssh, LIBSSH2_CALLBACK_RECV,
+	    (void *)recv_counted);
+	libssh2_session_set_blocking(ss->ssh, 0);
+	if (libssh2_session_method_pref(ss->ssh, LIBSSH2_METHOD_HOSTKEY,
+	    kh_methods(kh)) != 0)
+		warnx("host key methods %s: %s", kh_methods(kh),
+		    ssh_error(ss));
+}
+
+static enum failure
+session_handshake(struct session *ss, int64_t deadline, char *msg,
+    size_t len)
+{
+	struct job *job = ss->job;
+	enum wait w;
+	int rc;
+
+	job->phase = "handshake";
+	SSH_CALL(ss, rc, deadline, w, libssh2_session_handshake(ss->ssh,
+	    ss->fd));
+	if (w == W_SIGNAL)
+		return FAIL_STOPPED;
+	if (w == W_TIMEOUT || rc != 0) {
+		snprintf(msg, len, "%s port %d: ssh handshake: %s", job->host,
+		    job->port, w == W_TIMEOUT ? "timed out" : ssh_error(ss));
+		return FAIL_HANDSHAKE;
+	}
+	return FAIL_NONE;
+}
+
+static enum failure
+session_hostkey(struct session *ss, struct khosts *kh, char *msg, size_t len)
+{
+	struct job *job = ss->job;
+	const struct khmatch *bad;
+	const char *type, *fp;
+	char why[256];
+
+	fp = kh_fingerprint(ss->ssh, &type);
+	switch (kh_verify(ss->ssh, kh, &bad)) {
+	case KH_OK:
+		return FAIL_NONE;
+	case KH_CHANGED:
+		snprintf(msg, len, "host key for %s has CHANGED (%s %s): it "
+		    "does not match %s:%ld; refusing to connect (if the change "
+		    "is expected, remove that line)", kh->name, type, fp,
+		    bad->file, bad->line);
+		return FAIL_HOSTKEY;
+	case KH_ERROR:
+		snprintf(msg, len, "host key for %s: cannot read it: %s",
+		    kh->name, ssh_error(ss));
+		return FAIL_HOSTKEY;
+	case KH_UNKNOWN:
+		break;
+	}
+	if (!job->accept_new) {
+		snprintf(msg, len, "host key for %s is not known (%s %s): "
+		    "not in %s; add it to that file or use --accept-new",
+		    kh->name, type, fp, job->known_hosts);
+		return FAIL_HOSTKEY;
+	}
+	if (kh_append(ss->ssh, kh, job->known_hosts, why, sizeof(why)) == -1) {
+		snprintf(msg, len, "host key for %s: cannot record it: %s",
+		    kh->name, why);
+		return FAIL_HOSTKEY;
+	}
+	log_msg("hostkey", "added %s %s %s", kh->name, type, fp);
+	return FAIL_NONE;
+}
+
+static size_t
+unbase64(unsigned char *d, const char *s, size_t max)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p;
+	unsigned long v = 0;
+	size_t n = 0;
+	int bits = 0;
+
+	for (; *s != '\0' && n < max; s++) {
+		if ((p = strchr(b64, *s)) == NULL || *s == '\0')
+			continue;
+		v = v << 6 | (unsigned long)(p - b64);
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			d[n++] = v >> bits & 0xff;
+		}
+	}
+	return n;
+}
+
+/*
+ * Is this an RSA key?  From its .pub file, a PEM header, or the public part
+ * of an OpenSSH-format private key (readable even when it is encrypted).
+ */
+static int
+key_is_rsa(const char *file)
+{
+	unsigned char blob[512];
+	char buf[1024], *pub;
+	size_t n;
+	FILE *fp;
+	int rsa = 0;
+
+	if (asprintf(&pub, "%s.pub", file) == -1)
+		err(1, NULL);
+	if ((fp = fopen(pub, "r")) != NULL) {
+		rsa = fgets(buf, sizeof(buf), fp) != NULL &&
+		    strncmp(buf, "ssh-rsa ", 8) == 0;
+		fclose(fp);
+	} else if ((fp = fopen(file, "r")) != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, fp);
+		buf[n] = '\0';
+		fclose(fp);
+		if (strstr(buf, "BEGIN RSA PRIVATE KEY") != NULL)
+			rsa = 1;
+		else if (strstr(buf, "BEGIN OPENSSH PRIVATE KEY") != NULL) {
+			n = unbase64(blob, strchr(buf, '\n') ? strchr(buf,
+			    '\n') : buf, sizeof(blob));
+			rsa = memmem(blob, n, "\0\0\0\7ssh-rsa", 11) != NULL;
+		}
+	}
+	free(pub);
+	return rsa;
+}
+
+/* Append "what" to the list of what authentication tried. */
+static void
+tried_add(char *tried, size_t len, const char *what)
+{
+	if (tried[0] != '\0')
+		strlcat(tried, ", ", len);
+	strlcat(tried, what, len);
+}
+
+/* Returns 1 authenticated, 0 not, -1 wait failed (job->signo or timeout). */
+static int
+auth_agent(struct session *ss, int64_t deadline, char *tried, size_t len)
+{
+	struct job *job = ss->job;
+	LIBSSH2_AGENT *agent;
+	struct libssh2_agent_publickey *id, *prev = NULL;
+	enum wait w = W_READY;
+	int rc, ok = 0, n = 0;
+	char what[64];
+
+	if ((agent = libssh2_agent_init(ss->ssh)) == NULL)
+		return 0;
+	if (libssh2_agent_connect(agent) != 0 ||
+	    libssh2_agent_list_identities(agent) != 0)
+		goto out;
+	while (!ok && w == W_READY &&
+	    libssh2_agent_get_identity(agent, &id, prev) == 0) {
+		n++;
+		SSH_CALL(ss, rc, deadline, w, libssh2_agent_userauth(agent,
+		    job->user, id));
+		ok = (w == W_READY && rc == 0);
+		prev = id;
+	}
+	snprintf(what, sizeof(what), "%d agent key%s", n, n == 1 ? "" : "s");
+	tried_add(tried, len, what);
+	libssh2_agent_disconnect(agent);
+out:
+	libssh2_agent_free(agent);
+	return w != W_READY ? -1 : ok;
+}
+
+static int
+auth_file(struct session *ss, const char *file, int64_t deadline,
+    char *tried, size_t len, int *rsa)
+{
+	struct job *job = ss->job;
+	enum wait w;
+	char what[1024];
+	int rc;
+
+	if (access(file, R_OK) == -1) {
+		snprintf(what, sizeof(what), "%s (%s)", file, strerror(errno));
+		tried_add(tried, len, what);
+		return 0;
+	}
+	SSH_CALL(ss, rc, deadline, w, libssh2_userauth_publickey_fromfile_ex(
+	    ss->ssh, job->user, strlen(job->user), NULL, file, NULL));
+	if (w != W_READY)
+		return -1;
+	if (rc == 0)
+		return 1;
+	if (rc == LIBSSH2_ERROR_AUTHENTICATION_FAILED ||
+	    rc == LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED) {
+		if (key_is_rsa(file))
+			*rsa = 1;
+		snprintf(what, sizeof(what), "%s", file);
+	} else
+		snprintf(what, sizeof(what), "%s (%s)", file, ssh_error(ss));
+	tried_add(tried, len, what);
+	return 0;
+}
+
+static enum failure
+auth_failed(struct session *ss, int64_t deadline, const char *tried,
+    int rsa, char *msg, size_t len)
+{
+	struct job *job = ss->job;
+
+	if (job->signo != 0)
+		return FAIL_STOPPED;
+	if (deadline != 0 && now_ms() >= deadline) {
+		snprintf(msg, len, "%s port %d: authentication timed out",
+		    job->host, job->port);
+		return FAIL_HANDSHAKE;
+	}
+	snprintf(msg, len, "authentication as %s to %s port %d failed; "
+	    "tried: %s%s", job->user, job->host, job->port,
+	    tried[0] != '\0' ? tried : "no keys",
+	    rsa ? "; libssh2 1.10 signs RSA keys only with ssh-rsa (SHA-1), "
+	    "which this server refuses: use an ed25519 key "
+	    "(ssh-keygen -t ed25519)" : "");
+	return FAIL_AUTH;
+}
+
+static enum failure
+session_auth(struct session *ss, int64_t deadline, char *msg, size_t len)
+{
+	struct job *job = ss->job;
+	char tried[2048] = "", *list;
+	enum wait w;
+	int i, ok = 0, rsa = 0;
+
+	job->phase = "auth";
+	SSH_CALLP(ss, list, deadline, w, libssh2_userauth_list(ss->ssh,
+	    job->user, strlen(job->user)));
+	if (w != W_READY)
+		return auth_failed(ss, deadline, tried, 0, msg, len);
+	if (list == NULL && libssh2_userauth_authenticated(ss->ssh))
+		return FAIL_NONE;
+	if (list == NULL || strstr(list, "publickey") == NULL) {
+		snprintf(msg, len, "%s port %d: server does not offer publickey "
+		    "authentication to %s (offers: %s)", job->host, job->port,
+		    job->user, list != NULL ? list : ssh_error(ss));
+		return FAIL_AUTH;
+	}
+	if (job->use_agent && getenv("SSH_AUTH_SOCK") != NULL)
+		ok = auth_agent(ss, deadline, tried, sizeof(tried));
+	for (i = 0; ok == 0 && i < job->nidentities; i++)
+		ok = auth_file(ss, job->identities[i], deadline, tried,
+		    sizeof(tried), &rsa);
+	if (ok == 1)
+		return FAIL_NONE;
+	return auth_failed(ss, deadline, tried, rsa, msg, len);
+}
+
+enum failure
+session_open(struct job *job, struct session **ssp, char *msg, size_t len)
+{
+	const char *files[2] = { job->known_hosts, job->system_known_hosts };
+	struct session *ss;
+	struct khosts kh;
+	int64_t deadline = 0;
+	enum failure f;
+
+	if ((ss = calloc(1, sizeof(*ss))) == NULL)
+		err(1, NULL);
+	ss->fd = -1;
+	ss->job = job;
+	*ssp = ss;
+	if (job->connect_timeout > 0)
+		deadline = now_ms() + job->connect_timeout * 1000LL;
+	if ((f = session_connect(ss, deadline, msg, len)) != FAIL_NONE)
+		return f;
+	job->last_recv = now_ms();
+	ss->ssh = libssh2_session_init_ex(NULL, NULL, NULL, job);
+	if (ss->ssh == NULL)
+		errx(1, "libssh2_session_init failed");
+	kh_load(ss->ssh, &kh, job->host, job->port, files, 2);
+	session_setup(ss, &kh);
+	if ((f = session_handshake(ss, deadline, msg, len)) == FAIL_NONE &&
+	    (f = session_hostkey(ss, &kh, msg, len)) == FAIL_NONE)
+		f = session_auth(ss, deadline, msg, len);
+	kh_free(&kh);
+	return f;
+}
+
+/* 'it'\''s' : the command as one word for the remote shell's eval. */
+static char *
+shell_quote(const char *s)
+{
+	char *q, *d;
+
+	if ((q = malloc(strlen(s) * 4 + 3)) == NULL)
+		err(1, NULL);
+	d = q;
+	*d++ = '\'';
+	for (; *s != '\0'; s++) {
+		if (*s == '\'') {
+			memcpy(d, "'\\''", 4);
+			d += 4;
+		} else
+			*d++ = *s;
+	}
+	*d++ = '\'';
+	*d = '\0';
+	return q;
+}
+
+/*
+ * A non-pty exec is a session leader, so the remote shell's $$ is the
+ * process group of everything the command starts.  It reports it on stderr
+ * (the marker line is consumed, never logged) and then runs the command.
+ */
+static char *
+wrapper(const char *command)
+{
+	char *quoted, *w;
+
+	quoted = shell_quote(command);
+	if (asprintf(&w, "printf '\\036remoteexe-pgid=%%d\\n' $$ >&2; eval %s",
+	    quoted) == -1)
+		err(1, NULL);
+	free(quoted);
+	return w;
+}
+
+static void
+write_full(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= n;
+	}
+}
+
+static void
+deliver(struct session *ss, int stream, const char *buf, size_t len)
+{
+	struct job *job = ss->job;
+
+	if (len == 0)
+		return;
+	if (stream == 1)
+		job->out += len;
+	else
+		job->err += len;
+	log_output(stream, buf, len);
+	if (job->tee)
+		write_full(stream, buf, len);
+}
+
+static void
+marker_line(struct session *ss)
+{
+	const char *errstr;
+	long long pgid;
+
+	if (ss->mlen > sizeof(MARKER) && ss->mline[ss->mlen - 1] == '\n' &&
+	    memcmp(ss->mline, MARKER, sizeof(MARKER) - 1) == 0) {
+		ss->mline[ss->mlen - 1] = '\0';
+		pgid = strtonum(ss->mline + sizeof(MARKER) - 1, 1, INT32_MAX,
+		    &errstr);
+		if (errstr == NULL) {
+			ss->job->pgid = pgid;
+			ss->marked = 1;
+			ss->mlen = 0;
+			return;
+		}
+		ss->mline[ss->mlen - 1] = '\n';
+	}
+	deliver(ss, 2, ss->mline, ss->mlen);
+	ss->mlen = 0;
+}
+
+/* Until the marker line is seen, stderr is looked at line by line. */
+static void
+stderr_filter(struct session *ss, const char *buf, size_t len)
+{
+	const char *nl;
+	size_t take;
+
+	while (len > 0 && !ss->marked) {
+		nl = memchr(buf, '\n', len);
+		take = nl != NULL ? (size_t)(nl - buf) + 1 : len;
+		if (ss->mlen + take > sizeof(ss->mline)) {
+			deliver(ss, 2, ss->mline, ss->mlen);
+			deliver(ss, 2, buf, take);
+			ss->mlen = 0;
+		} else {
+			memcpy(ss->mline + ss->mlen, buf, take);
+			ss->mlen += take;
+			if (nl != NULL)
+				marker_line(ss);
+		}
+		buf += take;
+		len -= take;
+	}
+	deliver(ss, 2, buf, len);
+}
+
+/*
+ * Read both streams until libssh2 has nothing more buffered (a full stderr
+ * window would stall stdout), at most a few MiB per call so that signals,
+ * deadlines and log flushes are seen in time.  Returns -1 on a lost
+ * connection.
+ */
+static int
+drain(struct session *ss)
+{
+	ssize_t n;
+	size_t total = 0;
+	int stream, busy = 1;
+
+	while (busy && total < 8 * READSZ) {
+		busy = 0;
+		for (stream = 1; stream <= 2; stream++) {
+			n = libssh2_channel_read_ex(ss->chan, stream == 1 ? 0 :
+			    SSH_EXTENDED_DATA_STDERR, readbuf, sizeof(readbuf));
+			if (n == LIBSSH2_ERROR_EAGAIN || n == 0)
+				continue;
+			if (n < 0)
+				return -1;
+			busy = 1;
+			total += n;
+			if (stream == 1)
+				deliver(ss, 1, readbuf, n);
+			else
+				stderr_filter(ss, readbuf, n);
+		}
+	}
+	return 0;
+}
+
+static void
+drain_killer(struct session *ss)
+{
+	while (ss->killer != NULL && libssh2_channel_read_ex(ss->killer,
+	    0, readbuf, sizeof(readbuf)) > 0)
+		;
+	while (ss->killer != NULL && libssh2_channel_read_ex(ss->killer,
+	    SSH_EXTENDED_DATA_STDERR, readbuf, sizeof(readbuf)) > 0)
+		;
+}
+
+static enum failure
+session_exec(struct session *ss, char *msg, size_t len)
+{
+	struct job *job = ss->job;
+	int64_t deadline = now_ms() + (job->connect_timeout > 0 ?
+	    job->connect_timeout : 30) * 1000LL;
+	char *cmd;
+	enum wait w;
+	int rc;
+
+	SSH_CALLP(ss, ss->chan, deadline, w, libssh2_channel_open_ex(ss->ssh,
+	    "session", sizeof("session") - 1, WINDOW,
+	    LIBSSH2_CHANNEL_PACKET_DEFAULT, NULL, 0));
+	if (w == W_SIGNAL)
+		return FAIL_STOPPED;
+	if (ss->chan == NULL) {
+		snprintf(msg, len, "%s port %d: cannot open a session: %s",
+		    job->host, job->port, w == W_TIMEOUT ? "timed out" :
+		    ssh_error(ss));
+		return FAIL_HANDSHAKE;
+	}
+	/* from here on the command may run: never retry */
+	job->phase = "running";
+	cmd = wrapper(job->command);
+	SSH_CALL(ss, rc, deadline, w, libssh2_channel_exec(ss->chan, cmd));
+	free(cmd);
+	if (w == W_READY && rc == 0)
+		SSH_CALL(ss, rc, deadline, w,
+		    libssh2_channel_send_eof(ss->chan));
+	if (w == W_SIGNAL)
+		return FAIL_NONE;	/* job->signo: the loop stops it */
+	if (w == W_TIMEOUT || rc != 0) {
+		snprintf(msg, len, "%s port %d: exec: %s", job->host,
+		    job->port, w == W_TIMEOUT ? "timed out" : ssh_error(ss));
+		return FAIL_LOST;
+	}
+	return FAIL_NONE;
+}
+
+static const struct {
+	const char	*name;
+	int		 signo;
+} signames[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+	{ "ILL", SIGILL }, { "TRAP", SIGTRAP }, { "ABRT", SIGABRT },
+	{ "BUS", SIGBUS }, { "FPE", SIGFPE }, { "KILL", SIGKILL },
+	{ "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
+	{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "SYS", SIGSYS },
+};
+
+static const char *
+signame(int signo)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(signames) / sizeof(signames[0]); i++)
+		if (signames[i].signo == signo)
+			return signames[i].name;
+	return "?";
+}
+
+static void
+exit_status(struct session *ss)
+{
+	struct job *job = ss->job;
+	char *sig = NULL;
+	size_t i, len = 0;
+
+	libssh2_channel_get_exit_signal(ss->chan, &sig, &len, NULL, NULL,
+	    NULL, NULL);
+	if (sig == NULL || len == 0) {
+		job->status = libssh2_channel_get_exit_status(ss->chan);
+		strlcpy(job->reason, "exit", sizeof(job->reason));
+		return;
+	}
+	job->status = 255;
+	for (i = 0; i < sizeof(signames) / sizeof(signames[0]); i++)
+		if (strcmp(sig, signames[i].name) == 0)
+			job->status = 128 + signames[i].signo;
+	snprintf(job->reason, sizeof(job->reason), "signal:%s", sig);
+	libssh2_free(ss->ssh, sig);
+}
+
+static int64_t
+earliest(int64_t a, int64_t b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	return a < b ? a : b;
+}
+
+/* Run the kill script on a second channel of the same connection. */
+static void
+kill_group(struct session *ss, int64_t deadline)
+{
+	struct job *job = ss->job;
+	char *cmd;
+	enum wait w;
+	int rc;
+
+	SSH_CALLP(ss, ss->killer, deadline, w, libssh2_channel_open_session(
+	    ss->ssh));
+	if (ss->killer == NULL) {
+		log_msg("error", "cannot open a channel to stop process group "
+		    "%ld: %s", job->pgid, w == W_READY ? ssh_error(ss) :
+		    "timed out");
+		return;
+	}
+	if (asprintf(&cmd, "kill -TERM -- -%ld 2>/dev/null; i=0; "
+	    "while [ $i -lt %d ] && kill -0 -- -%ld 2>/dev/null; "
+	    "do sleep 0.1; i=$((i+1)); done; "
+	    "kill -KILL -- -%ld 2>/dev/null; exit 0", job->pgid,
+	    job->kill_grace * 10, job->pgid, job->pgid) == -1)
+		err(1, NULL);
+	SSH_CALL(ss, rc, deadline, w, libssh2_channel_exec(ss->killer, cmd));
+	free(cmd);
+	if (w != W_READY || rc != 0)
+		log_msg("error", "cannot stop process group %ld: %s",
+		    job->pgid, w == W_READY ? ssh_error(ss) : "timed out");
+	else
+		SSH_CALL(ss, rc, deadline, w, libssh2_channel_send_eof(
+		    ss->killer));
+}
+
+/*
+ * Keep the output flowing until the main channel ends or the deadline
+ * passes; a stop signal ends the wait early.  Returns 1 at EOF, 0 at the
+ * deadline or on a signal, -1 on a lost connection.
+ */
+static int
+pump(struct session *ss, int64_t deadline, int until_marked)
+{
+
+	for (;;) {
+		if (drain(ss) == -1)
+			return -1;
+		drain_killer(ss);
+		log_flush();
+		if (libssh2_channel_eof(ss->chan))
+			return 1;
+		if (until_marked && ss->marked)
+			return 0;
+		if (wait_session(ss, deadline) != W_READY)
+			return 0;
+	}
+}
+
+/*
+ * Stop the remote command: TERM to its process group, KILL after the
+ * grace, then wait a little for the channel to end.  A second signal
+ * shortens the wait; the kill script goes on remotely without us.
+ */
+static void
+session_stop(struct session *ss)
+{
+	struct job *job = ss->job;
+	int64_t grace = job->kill_grace * 1000LL;
+
+	job->phase = "stopping";
+	if (!ss->marked)
+		pump(ss, now_ms() + 2000, 1);
+	if (!ss->marked) {
+		log_msg("error", "remote process group unknown; cannot stop it");
+		return;
+	}
+	kill_group(ss, now_ms() + 5000);
+	pump(ss, now_ms() + grace + 5000, 0);
+}
+
+static void
+stop_reason(struct job *job, int timed_out)
+{
+	if (timed_out) {
+		job->status = 124;
+		strlcpy(job->reason, "timeout", sizeof(job->reason));
+		log_msg("error", "timeout after %d s; stopping remote process "
+		    "group %ld", job->timeout, job->pgid);
+		return;
+	}
+	job->status = 128 + job->signo;
+	snprintf(job->reason, sizeof(job->reason), "stopped:%s",
+	    signame(job->signo));
+}
+
+static enum failure
+lost(struct session *ss, char *msg, size_t len, const char *why)
+{
+	struct job *job = ss->job;
+
+	snprintf(msg, len, "%s port %d: connection lost while running: %s",
+	    job->host, job->port, why);
+	return FAIL_LOST;
+}
+
+/* Run the command to its end, a timeout, a stop signal or silence. */
+enum failure
+session_run(struct session *ss, struct job *job, char *msg, size_t len)
+{
+	int64_t deadline = 0, silent, next, t;
+	enum failure f;
+	enum wait w;
+	char why[64];
+	int rc, secs;
+
+	if ((f = session_exec(ss, msg, len)) != FAIL_NONE)
+		return f;
+	if (job->timeout > 0)
+		deadline = now_ms() + job->timeout * 1000LL;
+	libssh2_keepalive_config(ss->ssh, 1, job->alive_interval);
+	for (;;) {
+		if (drain(ss) == -1)
+			return lost(ss, msg, len, ssh_error(ss));
+		log_flush();
+		if (libssh2_channel_eof(ss->chan))
+			break;
+		t = now_ms();
+		silent = job->alive > 0 ? job->last_recv + job->alive * 1000LL :
+		    0;
+		if (silent != 0 && t >= silent) {
+			snprintf(why, sizeof(why), "no data from the server "
+			    "for %d s", job->alive);
+			return lost(ss, msg, len, why);
+		}
+		if (deadline != 0 && t >= deadline) {
+			stop_reason(job, 1);
+			session_stop(ss);
+			return FAIL_NONE;
+		}
+		secs = 0;
+		if (job->alive_interval > 0 &&
+		    libssh2_keepalive_send(ss->ssh, &secs) != 0)
+			secs = 1;
+		next = job->alive_interval > 0 ? t + secs * 1000LL + 10 : 0;
+		if (job->signo != 0 || wait_session(ss, earliest(earliest(
+		    deadline, silent), next)) == W_SIGNAL) {
+			stop_reason(job, 0);
+			session_stop(ss);
+			return FAIL_NONE;
+		}
+	}
+	SSH_CALL(ss, rc, now_ms() + CLOSE_WAIT_MS, w,
+	    libssh2_channel_wait_closed(ss->chan));
+	log_output_end(1);
+	if (!ss->marked)
+		marker_line(ss);
+	log_output_end(2);
+	if (rc != 0)
+		return lost(ss, msg, len, "no exit status from the server");
+	exit_status(ss);
+	return FAIL_NONE;
+}
+
+void
+session_close(struct session *ss)
+{
+	enum wait w;
+	int rc;
+
+	if (ss == NULL)
+		return;
+	if (ss->ssh != NULL) {
+		if (ss->fd != -1)
+			SSH_CALL(ss, rc, now_ms() + 1000, w,
+			    libssh2_session_disconnect(ss->ssh, "done"));
+		/* with the socket shut, freeing cannot wait on the server */
+		if (ss->fd != -1)
+			shutdown(ss->fd, SHUT_RDWR);
+		libssh2_session_free(ss->ssh);
+	}
+	if (ss->fd != -1)
+		close(ss->fd);
+	free(ss);
+}

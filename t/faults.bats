@@ -1,0 +1,576 @@
+#!/usr/bin/env bats
+# Issue 4: never hang, never orphan, never lose an END.
+#
+# Dead and hostile servers (a tarpit, a closed port, MaxStartups drops, a
+# stopped or killed sshd), --timeout, our own signals, --lock, SIGUSR1 and
+# --splay. The remote host is this machine, so every remote command writes
+# its $$ (the remote process group, see the design notes) to a *.pgid file
+# under $T: the tests check that group is gone, and teardown kills what is
+# left of it by that number, never by name.
+
+bats_require_minimum_version 1.5.0
+
+load helper
+
+setup_file() { fixture_setup; }
+teardown_file() { fixture_teardown; }
+
+# Keep the fixture's setup() under another name and extend it.
+eval "helper_$(declare -f setup)"
+
+setup() {
+	helper_setup
+	T=$BATS_TEST_TMPDIR
+	# The --lock directory lives here, never in a shared /tmp/remoteexe-UID.
+	export XDG_RUNTIME_DIR=$T/xdg
+	mkdir -m 700 "$XDG_RUNTIME_DIR"
+}
+
+teardown() {
+	local pid pgid f
+	# sshd processes we stopped: continue them, then kill them.
+	for pid in $(cat "$T/stopped.pids" 2>/dev/null); do
+		kill -CONT "$pid" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null
+	done
+	# Our own background processes (remoteexe, the tarpit), by PID.
+	for pid in $(cat "$T/bg.pids" 2>/dev/null); do
+		kill -KILL "$pid" 2>/dev/null
+	done
+	# Remote process groups still holding one of this test's commands.
+	for f in "$T"/*.pgid; do
+		[ -f "$f" ] || continue
+		pgid=$(cat "$f")
+		[[ $pgid =~ ^[0-9]+$ ]] || continue
+		if ps -eo pgid=,args= | awk -v g="$pgid" '$1 == g' |
+			grep -qE "$T|sleep 300[0-9]"; then
+			kill -KILL -- "-$pgid" 2>/dev/null
+		fi
+	done
+	# A second sshd started by this test.
+	for pid in $(cat "$T/sshd.pids" 2>/dev/null); do
+		kill "$pid" 2>/dev/null
+	done
+	return 0
+}
+
+# --- helpers ---------------------------------------------------------------
+
+now() { date +%s.%N; }
+
+# since T0: seconds elapsed since T0 (from now), 3 decimals.
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+
+# assert_lt A B: A < B (decimals).
+assert_lt() {
+	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }' ||
+		fail "expected $1 < $2${3:+ ($3)}"
+}
+
+# rxt SECS ARGS...: rx, killed (status 137) if it runs longer than SECS.
+rxt() {
+	local secs=$1
+	shift
+	timeout --preserve-status -s KILL "$secs" "$REMOTEEXE" \
+		-p "$SSHD_PORT" -i "$RX_KEY" --known-hosts "$RX_KNOWN" \
+		--log "$LOG" "$@"
+}
+
+# rx_bg NAME ARGS...: rx in the background with every signal at its default
+# disposition (bash makes background jobs ignore SIGINT); stdout and stderr
+# go to $T/NAME.out and $T/NAME.err. Sets RX_PID, remoteexe's own PID.
+rx_bg() {
+	local name=$1
+	shift
+	env --default-signal "$REMOTEEXE" \
+		-p "$SSHD_PORT" -i "$RX_KEY" --known-hosts "$RX_KNOWN" \
+		--log "$LOG" "$@" >"$T/$name.out" 2>"$T/$name.err" 3>&- 5>&- &
+	RX_PID=$!
+	echo "$RX_PID" >>"$T/bg.pids"
+}
+
+# rx_wait PID SECS: wait at most SECS for PID to end; sets RX_RC.
+rx_wait() {
+	local pid=$1 i
+	for ((i = 0; i < $2 * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null &&
+		fail "remoteexe $pid still running after $2 s"
+	RX_RC=0
+	wait "$pid" || RX_RC=$?
+}
+
+# wait_for SECS CMD...: poll CMD every 0.1 s, at most SECS.
+wait_for() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# log_has ERE: some line of $LOG matches.
+log_has() { grep -Eq "$1" "$LOG"; }
+
+# records_of PID: the records of one run, without time and PID.
+records_of() {
+	sed -n "s/^\[[^]]*\]\[$1\] //p" "$LOG"
+}
+
+# kinds [PID]: the record kinds of the log (of one run), space-separated.
+kinds() {
+	sed -nE "s/^\[[^]]*\]\[${1:-[0-9]+}\] ([^,]+),.*/\1/p" "$LOG" |
+		paste -sd' '
+}
+
+# last_record: the last record of $LOG, without time and PID.
+last_record() { tail -n 1 "$LOG" | sed -E 's/^\[[^]]*\]\[[0-9]+\] //'; }
+
+# pgid_alive PGID: some process is still in that process group.
+pgid_alive() {
+	ps -eo pgid= | awk -v g="$1" '$1 == g { f = 1 } END { exit !f }'
+}
+
+# assert_group_gone FILE: the remote process group named in FILE is gone
+# (a moment is allowed for the remote parent to reap it).
+assert_group_gone() {
+	local pgid
+	pgid=$(cat "$1")
+	[[ $pgid =~ ^[0-9]+$ ]] || fail "no pgid in $1"
+	if ! wait_for 2 eval "! pgid_alive $pgid"; then
+		fail "remote process group $pgid still running: $(ps -o pid=,args= -g "$pgid")"
+	fi
+}
+
+# second_sshd [EXTRA LINE...]: a second sshd in its own dir, for tests that
+# stop, kill or starve it; rx and rx_bg then talk to it.
+second_sshd() {
+	local dir=$T/sshd2
+	mkdir -p "$dir"
+	cp "$FIX/host_ed25519" "$FIX/host_ed25519.pub" "$FIX/authorized_keys" \
+		"$dir/"
+	sshd_launch "$dir" "$@" || fail "second sshd would not start"
+	echo "$SSHD_PID" >>"$T/sshd.pids"
+	printf '[127.0.0.1]:%s %s\n' "$SSHD_PORT" \
+		"$(cut -d' ' -f1,2 "$dir/host_ed25519.pub")" >"$dir/known_hosts"
+	RX_KNOWN=$dir/known_hosts
+}
+
+# sshd_session_pids LISTENER: the per-connection sshd processes below the
+# listener (found by parent PID, never by name alone).
+sshd_session_pids() {
+	ps -eo pid=,ppid=,comm= | awk -v root="$1" '
+		{ parent[$1] = $2; comm[$1] = $3 }
+		END {
+			for (p in parent) {
+				if (comm[p] != "sshd")
+					continue
+				q = parent[p]
+				while (q != root && q in parent)
+					q = parent[q]
+				if (q == root)
+					print p
+			}
+		}'
+}
+
+# start_tarpit: a listener that accepts and never speaks; sets TARPIT_PORT.
+start_tarpit() {
+	perl -MIO::Socket::INET -e '
+		alarm 120;
+		my $s = IO::Socket::INET->new(Listen => 16, ReuseAddr => 1,
+		    LocalAddr => "127.0.0.1", LocalPort => 0) or die "listen: $!";
+		open(my $f, ">", "$ARGV[0].tmp") or die "$ARGV[0]: $!";
+		print $f $s->sockport, "\n";
+		close $f;
+		rename("$ARGV[0].tmp", $ARGV[0]) or die;
+		my @held;
+		while (my $c = $s->accept) { push @held, $c }
+	' "$T/tarpit.port" </dev/null >/dev/null 2>&1 3>&- &
+	echo $! >>"$T/bg.pids"
+	wait_for 5 test -s "$T/tarpit.port" || fail "tarpit would not start"
+	TARPIT_PORT=$(cat "$T/tarpit.port")
+}
+
+# closed_port: a port on 127.0.0.1 where nothing listens.
+closed_port() {
+	local port i
+	for i in $(seq 1 50); do
+		port=$((20000 + RANDOM % 40000))
+		if ! (exec 9<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# --- dead servers ----------------------------------------------------------
+
+@test "a server that accepts and never speaks fails after --connect-timeout with exit 255" {
+	start_tarpit
+	local t0 el
+	t0=$(now)
+	SSHD_PORT=$TARPIT_PORT run rxt 30 --connect-timeout 2 --retries 0 \
+		127.0.0.1 true
+	el=$(since "$t0")
+	assert_equal "$status" 255
+	assert_lt "$el" 4 "elapsed"
+	assert_lt 1.9 "$el" "elapsed"
+}
+
+@test "a handshake timeout is logged as an error about the timeout, reason=ssh:connect, END,255" {
+	start_tarpit
+	SSHD_PORT=$TARPIT_PORT run rxt 30 --connect-timeout 1 --retries 0 \
+		127.0.0.1 true
+	assert_equal "$status" 255
+	assert_log_grammar
+	assert_equal "$(kinds)" "START error stats END"
+	assert_regex "$(log_records error)" '[Tt]ime(out|d out)'
+	assert_regex "$(log_records stats)" \
+		'^elapsed=[0-9]+\.[0-9]{3} out=0 err=0 attempts=1 reason=ssh:connect$'
+	assert_equal "$(last_record)" "END,255,127.0.0.1 true"
+}
+
+@test "a handshake timeout is retried like a refused connection" {
+	start_tarpit
+	local t0 el
+	t0=$(now)
+	SSHD_PORT=$TARPIT_PORT run rxt 30 --connect-timeout 1 --retries 1 \
+		127.0.0.1 true
+	el=$(since "$t0")
+	assert_equal "$status" 255
+	assert_equal "$(kinds)" "START retry error stats END"
+	assert_regex "$(log_records retry)" '^1,.*[Tt]ime(out|d out)'
+	assert_regex "$(log_records stats)" ' attempts=2 reason=ssh:connect$'
+	assert_equal "$(last_record)" "END,255,127.0.0.1 true"
+	# two 1 s attempts and one backoff
+	assert_lt "$el" 10 "elapsed"
+}
+
+@test "a refused connection with --retries 2 logs retry,1 and retry,2, then END,255 after 3 attempts" {
+	local port
+	port=$(closed_port)
+	SSHD_PORT=$port run rxt 60 --retries 2 127.0.0.1 true
+	assert_equal "$status" 255
+	assert_log_grammar
+	assert_equal "$(kinds)" "START retry retry error stats END"
+	run log_records retry
+	assert_equal "${#lines[@]}" 2
+	assert_regex "${lines[0]}" '^1,.*[Cc]onnection refused'
+	assert_regex "${lines[1]}" '^2,.*[Cc]onnection refused'
+	assert_regex "$(log_records error)" "127\.0\.0\.1.*$port.*[Cc]onnection refused"
+	assert_regex "$(log_records stats)" \
+		'^elapsed=[0-9]+\.[0-9]{3} out=0 err=0 attempts=3 reason=ssh:connect$'
+	assert_equal "$(last_record)" "END,255,127.0.0.1 true"
+}
+
+@test "connections dropped by sshd MaxStartups are retried and every job runs exactly once" {
+	second_sshd "MaxStartups 1:100:1"
+	local i pid pids=() n
+	# Hold the only unauthenticated slot: every other connection is dropped.
+	exec 5<>"/dev/tcp/127.0.0.1/$SSHD_PORT"
+	for i in 1 2 3; do
+		rx_bg "job$i" --retries 8 --connect-timeout 5 127.0.0.1 \
+			"echo job$i >>$T/side"
+		pids+=("$RX_PID")
+	done
+	# Let each run be dropped at least once, then free the slot.
+	for pid in "${pids[@]}"; do
+		wait_for 20 log_has "^\[[^]]*\]\[$pid\] retry,1," ||
+			fail "run $pid was never dropped: $(cat "$LOG")"
+	done
+	exec 5>&-
+	for pid in "${pids[@]}"; do
+		rx_wait "$pid" 90
+		assert_equal "$RX_RC" 0
+		# retries come only before the command is sent
+		run --separate-stderr kinds "$pid"
+		assert_regex "$output" '^START (retry )+command ([a-z]+ )*stats END$'
+	done
+	assert_log_grammar
+	n=$(grep -c '\] END,0,' "$LOG")
+	assert_equal "$n" 3
+	assert_equal "$(sort "$T/side" | paste -sd' ')" "job1 job2 job3"
+}
+
+@test "an sshd that stops answering is declared dead after --alive: exit 255, reason=ssh:lost, END,255" {
+	second_sshd
+	local pids t0 el cmd="echo started; echo \$\$ >$T/alive.pgid; sleep 3003"
+	rx_bg alive --alive 3 127.0.0.1 "$cmd"
+	wait_for 10 log_has '\] out,started$' || fail "never started: $(cat "$LOG")"
+	pids=$(sshd_session_pids "$SSHD_PID")
+	[ -n "$pids" ] || fail "no per-connection sshd below $SSHD_PID"
+	echo $pids >>"$T/stopped.pids"
+	t0=$(now)
+	kill -STOP $pids
+	rx_wait "$RX_PID" 20
+	el=$(since "$t0")
+	assert_equal "$RX_RC" 255
+	assert_lt "$el" 10 "elapsed after SIGSTOP"
+	assert_log_grammar
+	refute log_has '\] retry,'
+	assert_regex "$(log_records error)" '[Nn]o data'
+	assert_regex "$(log_records stats)" ' out=8 err=0 attempts=1 reason=ssh:lost$'
+	assert_equal "$(last_record)" "END,255,127.0.0.1 $cmd"
+}
+
+@test "an sshd killed after the command started: exit 255, no retry, the command ran once" {
+	second_sshd
+	local pids cmd="echo \$\$ >$T/killed.pgid; echo ran >>$T/side; sleep 3005"
+	rx_bg killed --retries 3 127.0.0.1 "$cmd"
+	wait_for 10 test -s "$T/killed.pgid" || fail "never started: $(cat "$LOG")"
+	pids=$(sshd_session_pids "$SSHD_PID")
+	[ -n "$pids" ] || fail "no per-connection sshd below $SSHD_PID"
+	kill -KILL $pids
+	rx_wait "$RX_PID" 20
+	assert_equal "$RX_RC" 255
+	assert_log_grammar
+	refute log_has '\] retry,'
+	assert_equal "$(grep -c '\] command,' "$LOG")" 1
+	assert_regex "$(log_records stats)" ' attempts=1 reason=ssh:lost$'
+	assert_equal "$(last_record)" "END,255,127.0.0.1 $cmd"
+	assert_equal "$(cat "$T/side")" "ran"
+}
+
+# --- --timeout ---------------------------------------------------------------
+
+@test "--timeout 2 kills the remote process group: exit 124 in about 2 s, reason=timeout, END,124" {
+	local t0 el cmd="echo \$\$ >$T/to.pgid; sleep 3001"
+	t0=$(now)
+	run --separate-stderr rxt 30 --timeout 2 --kill-grace 1 127.0.0.1 "$cmd"
+	el=$(since "$t0")
+	assert_equal "$status" 124
+	assert_lt "$el" 6 "elapsed"
+	assert_lt 1.9 "$el" "elapsed"
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_log_grammar
+	assert_regex "$(log_records error)" '[Tt]imeout'
+	assert_regex "$(log_records stats)" \
+		'^elapsed=[0-9]+\.[0-9]{3} out=0 err=0 attempts=1 reason=timeout$'
+	assert_equal "$(last_record)" "END,124,127.0.0.1 $cmd"
+	assert_group_gone "$T/to.pgid"
+}
+
+@test "--timeout: a remote command that ignores TERM is killed after --kill-grace" {
+	local t0 el cmd="trap '' TERM; echo \$\$ >$T/grace.pgid; sleep 3007"
+	t0=$(now)
+	run rxt 30 --timeout 1 --kill-grace 2 127.0.0.1 "$cmd"
+	el=$(since "$t0")
+	assert_equal "$status" 124
+	assert_lt 2.9 "$el" "elapsed: the grace was not waited"
+	assert_lt "$el" 6 "elapsed"
+	assert_regex "$(log_records stats)" ' reason=timeout$'
+	assert_equal "$(last_record)" "END,124,127.0.0.1 $cmd"
+	assert_group_gone "$T/grace.pgid"
+}
+
+# --- our own signals -----------------------------------------------------------
+
+# stop_trap_job SIG: run a remote script with a TERM trap, send SIG to
+# remoteexe once the script is running, wait for remoteexe to end.
+stop_trap_job() {
+	TRAP_CMD="trap 'echo trapped; echo trapped >$T/trapped; exit 7' TERM; echo \$\$ >$T/trap.pgid; sleep 3002 & wait"
+	rx_bg trap 127.0.0.1 "$TRAP_CMD"
+	wait_for 10 test -s "$T/trap.pgid" || fail "never started: $(cat "$LOG")"
+	kill -"$1" "$RX_PID"
+	rx_wait "$RX_PID" 15
+}
+
+@test "SIGTERM: the remote command's TERM trap runs and its output is logged" {
+	stop_trap_job TERM
+	assert_equal "$(cat "$T/trapped")" "trapped"
+	assert_equal "$(log_records out)" "trapped"
+}
+
+@test "SIGTERM: signal,TERM, reason=stopped:TERM, END,143, exit 143, remote group gone" {
+	stop_trap_job TERM
+	assert_equal "$RX_RC" 143
+	assert_log_grammar
+	assert_equal "$(log_records signal)" "TERM"
+	assert_regex "$(log_records stats)" ' attempts=1 reason=stopped:TERM$'
+	assert_regex "$(tail -n 1 "$LOG")" "^\[[^]]*\]\[$RX_PID\] END,143,"
+	assert_equal "$(last_record)" "END,143,127.0.0.1 $TRAP_CMD"
+	assert_equal "$(wc -l <"$T/trap.err")" 1
+	assert_group_gone "$T/trap.pgid"
+}
+
+@test "SIGINT: signal,INT, reason=stopped:INT, END,130, exit 130, remote group gone" {
+	stop_trap_job INT
+	assert_equal "$RX_RC" 130
+	assert_log_grammar
+	assert_equal "$(log_records signal)" "INT"
+	assert_regex "$(log_records stats)" ' reason=stopped:INT$'
+	assert_equal "$(last_record)" "END,130,127.0.0.1 $TRAP_CMD"
+	assert_equal "$(cat "$T/trapped")" "trapped"
+	assert_group_gone "$T/trap.pgid"
+}
+
+@test "SIGHUP: signal,HUP, reason=stopped:HUP, END,129, exit 129, remote group gone" {
+	stop_trap_job HUP
+	assert_equal "$RX_RC" 129
+	assert_log_grammar
+	assert_equal "$(log_records signal)" "HUP"
+	assert_regex "$(log_records stats)" ' reason=stopped:HUP$'
+	assert_equal "$(last_record)" "END,129,127.0.0.1 $TRAP_CMD"
+	assert_equal "$(cat "$T/trapped")" "trapped"
+	assert_group_gone "$T/trap.pgid"
+}
+
+@test "a second SIGTERM while stopping still ends with END,143 and the group killed" {
+	local t0 el cmd="trap '' TERM; echo \$\$ >$T/twice.pgid; sleep 3004"
+	rx_bg twice --kill-grace 3 127.0.0.1 "$cmd"
+	wait_for 10 test -s "$T/twice.pgid" || fail "never started: $(cat "$LOG")"
+	t0=$(now)
+	kill -TERM "$RX_PID"
+	wait_for 5 log_has '\] signal,TERM$' || fail "no signal,TERM: $(cat "$LOG")"
+	sleep 0.3
+	kill -TERM "$RX_PID"
+	rx_wait "$RX_PID" 15
+	el=$(since "$t0")
+	assert_equal "$RX_RC" 143
+	assert_lt "$el" 7 "elapsed after the first TERM"
+	assert_log_grammar
+	assert_equal "$(grep -c '\] END,' "$LOG")" 1
+	assert_equal "$(last_record)" "END,143,127.0.0.1 $cmd"
+	assert_group_gone "$T/twice.pgid"
+}
+
+@test "SIGTERM during the --splay wait ends with END,143 and the command never runs" {
+	local t0 el cmd="echo ran >$T/splayed"
+	t0=$(now)
+	rx_bg splay --splay 600 127.0.0.1 "$cmd"
+	wait_for 5 log_has '\] START,' || fail "no START: $(cat "$LOG")"
+	kill -TERM "$RX_PID"
+	rx_wait "$RX_PID" 10
+	el=$(since "$t0")
+	assert_equal "$RX_RC" 143
+	assert_lt "$el" 4 "elapsed"
+	assert_log_grammar
+	refute log_has '\] command,'
+	assert_regex "$(log_records stats)" ' reason=stopped:TERM$'
+	assert_equal "$(last_record)" "END,143,127.0.0.1 $cmd"
+	assert_file_not_exists "$T/splayed"
+}
+
+@test "SIGUSR1 logs a state record with phase=running and the run goes on to END,0" {
+	local pgid cmd="echo \$\$ >$T/usr1.pgid; echo hello; sleep 2; echo done"
+	rx_bg usr1 127.0.0.1 "$cmd"
+	wait_for 10 log_has '\] out,hello$' || fail "never started: $(cat "$LOG")"
+	pgid=$(cat "$T/usr1.pgid")
+	kill -USR1 "$RX_PID"
+	wait_for 5 log_has '\] state,' || fail "no state record: $(cat "$LOG")"
+	rx_wait "$RX_PID" 15
+	assert_equal "$RX_RC" 0
+	assert_log_grammar
+	assert_regex "$(log_records state)" \
+		"^phase=running elapsed=[0-9]+\.[0-9]{3} out=6 err=0 pgid=$pgid attempt=1$"
+	assert_equal "$(log_records out | paste -sd' ')" "hello done"
+	assert_equal "$(last_record)" "END,0,127.0.0.1 $cmd"
+}
+
+# --- --lock ------------------------------------------------------------------
+
+@test "--lock: a run of a job that is still running exits 75, naming the running PID, reason=lock, END,75" {
+	local first second cmd="echo \$\$ >$T/lock.pgid; sleep 3"
+	rx_bg first --lock 127.0.0.1 "$cmd"
+	first=$RX_PID
+	wait_for 10 test -s "$T/lock.pgid" || fail "never started: $(cat "$LOG")"
+	run --separate-stderr rxt 20 --lock 127.0.0.1 "$cmd"
+	assert_equal "$status" 75
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_log_grammar
+	second=$(sed -nE 's/^\[[^]]*\]\[([0-9]+)\] START,.*/\1/p' "$LOG" |
+		grep -vx "$first")
+	assert_equal "$(kinds "$second")" "START error stats END"
+	assert_regex "$(records_of "$second" | grep '^error,')" \
+		"[^0-9]$first([^0-9]|$)"
+	assert_regex "$(records_of "$second" | grep '^stats,')" \
+		' attempts=0 reason=lock$'
+	assert_equal "$(records_of "$second" | tail -n 1)" "END,75,127.0.0.1 $cmd"
+	rx_wait "$first" 15
+	assert_equal "$RX_RC" 0
+}
+
+@test "--lock: once the first run has ended, the same job runs again" {
+	local cmd="mkdir $T/once 2>/dev/null || exit 0; sleep 2"
+	rx_bg first --lock 127.0.0.1 "$cmd"
+	wait_for 10 test -d "$T/once" || fail "never started: $(cat "$LOG")"
+	rx_wait "$RX_PID" 15
+	assert_equal "$RX_RC" 0
+	run rxt 20 --lock 127.0.0.1 "$cmd"
+	assert_equal "$status" 0
+	assert_equal "$(grep -c '\] END,0,' "$LOG")" 2
+}
+
+@test "--lock: a lock left behind by a run killed with SIGKILL does not block" {
+	local cmd="mkdir $T/once 2>/dev/null || exit 0; echo \$\$ >$T/crash.pgid; sleep 3006"
+	rx_bg crashed --lock 127.0.0.1 "$cmd"
+	wait_for 10 test -s "$T/crash.pgid" || fail "never started: $(cat "$LOG")"
+	kill -KILL "$RX_PID"
+	rx_wait "$RX_PID" 5
+	run rxt 20 --lock 127.0.0.1 "$cmd"
+	assert_equal "$status" 0
+	assert_equal "$(last_record)" "END,0,127.0.0.1 $cmd"
+}
+
+@test "--lock does not block a different command on the same host" {
+	rx_bg first --lock 127.0.0.1 "echo \$\$ >$T/other.pgid; sleep 2"
+	wait_for 10 test -s "$T/other.pgid" || fail "never started: $(cat "$LOG")"
+	run rxt 20 --lock 127.0.0.1 "echo other"
+	assert_equal "$status" 0
+	rx_wait "$RX_PID" 15
+	assert_equal "$RX_RC" 0
+}
+
+# --- --splay -------------------------------------------------------------------
+
+# splay_runs SEC CMD...: run each CMD with --splay SEC, all at once; prints
+# each run's wall time, one per line, in the order given.
+splay_runs() {
+	local sec=$1 i pids=() c
+	shift
+	i=0
+	for c in "$@"; do
+		i=$((i + 1))
+		(
+			t0=$(now)
+			rc=0
+			rxt 30 --splay "$sec" 127.0.0.1 "$c" >/dev/null 2>&1 || rc=$?
+			echo "$rc $(since "$t0")" >"$T/splay.$i"
+		) 3>&- &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		rx_wait "${pids[$i]}" 40
+	done
+	for ((i = 1; i <= $#; i++)); do
+		read -r rc el <"$T/splay.$i"
+		[ "$rc" = 0 ] || fail "splay run $i: exit $rc"
+		echo "$el"
+	done
+}
+
+@test "--splay: the same job waits the same delay every time" {
+	local a b
+	splay_runs 3 "echo same" "echo same" >"$T/times"
+	{ read -r a; read -r b; } <"$T/times"
+	awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; exit !(d < 0.3 && d > -0.3) }' ||
+		fail "same job, different delays: $a s and $b s"
+}
+
+@test "--splay: different commands get different delays, each below SEC" {
+	local spread
+	splay_runs 2 "echo 1" "echo 2" "echo 3" "echo 4" "echo 5" "echo 6" \
+		"echo 7" "echo 8" >"$T/times"
+	spread=$(awk 'NR == 1 || $1 < min { min = $1 } NR == 1 || $1 > max { max = $1 }
+		END { printf "%.3f", max - min }' "$T/times")
+	assert_lt 0.3 "$spread" "spread of delays: $(paste -sd' ' "$T/times")"
+	while read -r el; do
+		assert_lt "$el" 3 "a --splay 2 run took $el s"
+	done <"$T/times"
+}

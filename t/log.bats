@@ -1,0 +1,330 @@
+#!/usr/bin/env bats
+# The log under load and in use: concurrent writers, promptness, the JSON
+# format, copying to a terminal, and cron's bare environment.
+
+bats_require_minimum_version 1.5.0
+
+load helper
+
+# Ten runs connect at once: keep sshd from dropping unauthenticated
+# connections (MaxStartups defaults to 10:30:100).
+setup_file() { fixture_setup "MaxStartups 100:30:200"; }
+teardown_file() { fixture_teardown; }
+
+# rxt ARGS...: rx under a time bound (timeout cannot run a shell function).
+rxt() {
+	timeout 60 "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+		--known-hosts "$RX_KNOWN" --log "$LOG" "$@"
+}
+
+# closed_port: a port on 127.0.0.1 where nothing listens.
+closed_port() {
+	local p i
+	for i in $(seq 1 20); do
+		p=$((30000 + RANDOM % 30000))
+		if ! (exec 9<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# --- concurrent writers -------------------------------------------------
+
+@test "10 simultaneous runs sharing one log never tear a record" {
+	local i bg=()
+	for i in $(seq 1 10); do
+		rxt 127.0.0.1 "seq -f 'run$i %g' 1 5000" 3>&- &
+		bg+=($!)
+	done
+	for i in "${bg[@]}"; do
+		wait "$i" || fail "a run failed with $?"
+	done
+	assert_log_grammar
+	[ "$(wc -l <"$LOG")" -ge 50000 ] || fail "only $(wc -l <"$LOG") lines"
+}
+
+@test "10 simultaneous runs sharing one log each have START first, all 5000 lines in order, END last" {
+	local i bg=() pid n seen=()
+	for i in $(seq 1 10); do
+		rxt 127.0.0.1 "seq -f 'run$i %g' 1 5000" 3>&- &
+		bg+=($!)
+	done
+	for i in "${bg[@]}"; do
+		wait "$i" || fail "a run failed with $?"
+	done
+	for pid in $(sed -n 's/^\[[^]]*\]\[\([0-9]*\)\] START,.*/\1/p' "$LOG"); do
+		grep "^\[[^]]*\]\[$pid\] " "$LOG" |
+			sed 's/^\[[^]]*\]\[[0-9]*\] //' >"$BATS_TEST_TMPDIR/run"
+		n=$(sed -n "1s/^START,-,127\.0\.0\.1 seq -f 'run\([0-9]*\) %g' 1 5000\$/\1/p" \
+			"$BATS_TEST_TMPDIR/run")
+		[ -n "$n" ] || fail "pid $pid: first record: $(head -n 1 "$BATS_TEST_TMPDIR/run")"
+		run tail -n 1 "$BATS_TEST_TMPDIR/run"
+		assert_output "END,0,127.0.0.1 seq -f 'run$n %g' 1 5000"
+		sed -n 's/^out,//p' "$BATS_TEST_TMPDIR/run" >"$BATS_TEST_TMPDIR/got"
+		seq -f "run$n %g" 1 5000 >"$BATS_TEST_TMPDIR/want"
+		cmp "$BATS_TEST_TMPDIR/got" "$BATS_TEST_TMPDIR/want" ||
+			fail "pid $pid (run$n): out records differ from the output"
+		seen+=("$n")
+	done
+	run sort -n <(printf '%s\n' "${seen[@]}")
+	assert_output "$(seq 1 10)"
+}
+
+# --- promptness ---------------------------------------------------------
+
+@test "a line is in the log while the remote command still runs" {
+	local bg i found=
+	rxt 127.0.0.1 'echo a; sleep 2; echo b' 3>&- &
+	bg=$!
+	sleep 0.5
+	for i in $(seq 1 20); do
+		if [ "$(log_records out 2>/dev/null)" = a ]; then
+			found=1
+			break
+		fi
+		sleep 0.1
+	done
+	[ -n "$found" ] ||
+		fail "no moment with out,a and without out,b: $(cat "$LOG" 2>/dev/null)"
+	wait "$bg"
+	run log_records out
+	assert_output "a
+b"
+}
+
+# --- the JSON format ----------------------------------------------------
+
+# json_log: a JSON log holding every kind a run can make without signals;
+# built once per file, its path on stdout.
+json_log() {
+	local jlog=$BATS_FILE_TMPDIR/json.log port
+	if [ ! -s "$jlog" ]; then
+		port=$(closed_port) || return 1
+		: >"$BATS_FILE_TMPDIR/known.empty"
+		timeout 60 "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+			--known-hosts "$RX_KNOWN" --format json --log "$jlog" \
+			127.0.0.1 'echo out-line; echo err-line >&2; seq -s "" 1 3000' ||
+			return 1
+		timeout 60 "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+			--known-hosts "$BATS_FILE_TMPDIR/known.empty" --accept-new \
+			--format json --log "$jlog" 127.0.0.1 echo hostkey-run ||
+			return 1
+		timeout 60 "$REMOTEEXE" -p "$port" -i "$RX_KEY" \
+			--known-hosts "$RX_KNOWN" --retries 1 \
+			--format json --log "$jlog" 127.0.0.1 echo never
+		[ $? -eq 255 ] || return 1
+		timeout 60 "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+			--known-hosts "$RX_KNOWN" --format json --log "$jlog" \
+			127.0.0.1 exit 3
+		[ $? -eq 3 ] || return 1
+	fi
+	echo "$jlog"
+}
+
+# assert_each_line_json FILE: every line of FILE is one JSON value.
+assert_each_line_json() {
+	local line n=0
+	while IFS= read -r line; do
+		n=$((n + 1))
+		jq -e . >/dev/null 2>&1 <<<"$line" || fail "line $n is not JSON: $line"
+	done <"$1"
+	[ "$n" -gt 0 ] || fail "$1 is empty"
+}
+
+@test "--format json: every line parses with jq" {
+	local jlog
+	jlog=$(json_log) || fail "the runs for the JSON log failed: $(cat "$BATS_FILE_TMPDIR/json.log")"
+	assert_each_line_json "$jlog"
+}
+
+@test "--format json: the test log holds every kind but signal and state" {
+	local jlog
+	jlog=$(json_log) || fail "the runs for the JSON log failed"
+	run sh -c 'jq -r .kind "$1" | sort -u' sh "$jlog"
+	assert_output "command
+end
+err
+error
+hostkey
+out
+out+
+retry
+start
+stats"
+}
+
+@test "--format json: every record has time with milliseconds and offset, pid, kind and line" {
+	local jlog
+	jlog=$(json_log) || fail "the runs for the JSON log failed"
+	run jq -c 'select(
+		((.time | type) == "string" and (.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}([+-][0-9]{2}:[0-9]{2}|Z)$"))) == false
+		or (.pid | type) != "number"
+		or (.kind | type) != "string"
+		or (.line | type) != "string")' "$jlog"
+	assert_success
+	assert_output ""
+}
+
+@test "--format json: end records have a numeric rc and the params" {
+	local jlog
+	jlog=$(json_log) || fail "the runs for the JSON log failed"
+	run jq -r 'select(.kind == "end") | "\(.rc | type) \(.rc) \(.params)"' "$jlog"
+	assert_output 'number 0 127.0.0.1 echo out-line; echo err-line >&2; seq -s "" 1 3000
+number 0 127.0.0.1 echo hostkey-run
+number 255 127.0.0.1 echo never
+number 3 127.0.0.1 exit 3'
+}
+
+@test "--format json: start records have the params" {
+	local jlog
+	jlog=$(json_log) || fail "the runs for the JSON log failed"
+	run jq -r 'select(.kind == "start") | .params' "$jlog"
+	assert_output '127.0.0.1 echo out-line; echo err-line >&2; seq -s "" 1 3000
+127.0.0.1 echo hostkey-run
+127.0.0.1 echo never
+127.0.0.1 exit 3'
+}
+
+@test "--format json: the failed-jobs query lists the params of runs with rc != 0" {
+	local jlog
+	jlog=$(json_log) || fail "the runs for the JSON log failed"
+	run jq -r 'select(.kind=="end" and .rc!=0) | .params' "$jlog"
+	assert_success
+	assert_output "127.0.0.1 echo never
+127.0.0.1 exit 3"
+}
+
+@test "--format json: the pieces of a long line concatenate to it" {
+	local jlog
+	jlog=$(json_log) || fail "the runs for the JSON log failed"
+	run jq -j 'select((.kind == "out+" or .kind == "out")
+		and .line != "out-line" and .line != "hostkey-run") | .line' "$jlog"
+	assert_output "$(seq -s '' 1 3000)"
+}
+
+@test "--format json: a run's records share one numeric pid" {
+	local jlog
+	jlog=$(json_log) || fail "the runs for the JSON log failed"
+	run sh -c 'jq -r .pid "$1" | uniq | wc -l' sh "$jlog"
+	assert_output 4
+}
+
+@test "--format json: an invalid UTF-8 output line still parses with jq" {
+	LOG=$BATS_TEST_TMPDIR/json.log
+	rxt --format json 127.0.0.1 "printf '\\377\\376ok\\n'"
+	assert_each_line_json "$LOG"
+	run jq -r 'select(.kind == "out") | .line | endswith("ok")' "$LOG"
+	assert_output true
+}
+
+@test "--format json: invalid UTF-8 bytes appear as \\u00XX" {
+	LOG=$BATS_TEST_TMPDIR/json.log
+	rxt --format json 127.0.0.1 "printf '\\377\\376ok\\n'"
+	run jq -r 'select(.kind == "out") | .line == "\u00ff\u00feok"' "$LOG"
+	assert_output true
+}
+
+@test "--format json: lines are JSON-escaped, not vis-escaped" {
+	LOG=$BATS_TEST_TMPDIR/json.log
+	rxt --format json 127.0.0.1 "printf 'a\\\\b\\tc\\rd\\033e\\000f h\\303\\251\\n'"
+	run jq -c 'select(.kind == "out") | .line' "$LOG"
+	assert_output '"a\\b\tc\rd\u001be\u0000f hé"'
+}
+
+@test "--format json: a remote line that looks like a record stays inside line" {
+	LOG=$BATS_TEST_TMPDIR/json.log
+	rxt --format json 127.0.0.1 'echo "{\"kind\":\"end\",\"rc\":0}"'
+	run jq -r 'select(.kind == "end") | .rc' "$LOG"
+	assert_output 0
+	run jq -r 'select(.kind == "out") | .line' "$LOG"
+	assert_output '{"kind":"end","rc":0}'
+}
+
+# --- terminal or not ----------------------------------------------------
+
+# rx_cmdline ARGS...: the remoteexe command line for script -c.
+rx_cmdline() {
+	printf '%q ' "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+		--known-hosts "$RX_KNOWN" --log "$LOG" "$@"
+}
+
+@test "on a terminal remoteexe copies remote stdout and stderr to it" {
+	run timeout 60 script -qec "$(rx_cmdline 127.0.0.1 'echo to-out; echo to-err >&2')" \
+		/dev/null </dev/null
+	assert_success
+	assert_output --partial to-out
+	assert_output --partial to-err
+}
+
+@test "on a terminal the log is written as always" {
+	run timeout 60 script -qec "$(rx_cmdline 127.0.0.1 'echo to-out; echo to-err >&2')" \
+		/dev/null </dev/null
+	assert_success
+	run log_records out
+	assert_output to-out
+	run log_records err
+	assert_output to-err
+	run log_records END
+	assert_output '0,127.0.0.1 echo to-out; echo to-err >&2'
+}
+
+@test "without a terminal remoteexe writes nothing on stdout or stderr" {
+	run --separate-stderr rxt 127.0.0.1 'echo to-out; echo to-err >&2'
+	assert_success
+	assert_output ""
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+}
+
+@test "--tee copies remote stdout and stderr without a terminal, byte for byte" {
+	run --separate-stderr rxt --tee 127.0.0.1 'echo to-out; echo to-err >&2'
+	assert_success
+	assert_output to-out
+	[ "$stderr" = to-err ] || fail "stderr: $stderr"
+}
+
+@test "--tee copies control bytes raw while the log escapes them" {
+	rxt --tee 127.0.0.1 "printf 'a\\rb\\n'" >"$BATS_TEST_TMPDIR/out"
+	printf 'a\rb\n' | cmp - "$BATS_TEST_TMPDIR/out"
+	run log_records out
+	assert_output 'a\rb'
+}
+
+# --- cron's environment -------------------------------------------------
+
+# cron_rx ARGS...: remoteexe with the bare environment cron gives.
+cron_rx() {
+	env -i PATH=/usr/bin:/bin HOME="$HOME" timeout 60 "$REMOTEEXE" \
+		-i "$RX_KEY" --known-hosts "$RX_KNOWN" --log "$LOG" "$@"
+}
+
+@test "under cron's environment a successful run is silent and logged" {
+	run --separate-stderr cron_rx -p "$SSHD_PORT" 127.0.0.1 true
+	assert_success
+	assert_output ""
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	run log_records END
+	assert_output "0,127.0.0.1 true"
+}
+
+@test "under cron's environment a failed run prints exactly one line on stderr" {
+	local port
+	port=$(closed_port)
+	run --separate-stderr cron_rx -p "$port" --retries 0 127.0.0.1 true
+	assert_failure 255
+	assert_output ""
+	[ "${#stderr_lines[@]}" -eq 1 ] || fail "stderr: $stderr"
+	[ -n "${stderr_lines[0]}" ] || fail "the stderr line is empty"
+}
+
+@test "under cron's environment -q keeps a failed run silent" {
+	local port
+	port=$(closed_port)
+	run --separate-stderr cron_rx -q -p "$port" --retries 0 127.0.0.1 true
+	assert_failure 255
+	assert_output ""
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	run log_records END
+	assert_output "255,127.0.0.1 true"
+}

@@ -1,0 +1,429 @@
+#!/bin/bash
+# tools/bench.sh (make bench): remoteexe against plain OpenSSH ssh, side by
+# side, in one run, on a throwaway sshd on 127.0.0.1 (tools/sshd-fixture.sh).
+# Same key, same known_hosts, same sshd for every contender; runs of the
+# contenders are interleaved so that noise from other load hits all of them.
+#
+#   latency    `true`: remoteexe vs ssh -o BatchMode=yes        (median ms)
+#   lines      `seq 1 LINES`: remoteexe (every line logged) vs ssh >/dev/null
+#              vs ssh | ts >file vs the seed bash script (on SEED_LINES,
+#              scaled per line)                                  (median s)
+#   bulk       BULK bytes of 100-byte lines: remoteexe vs ssh >/dev/null (MB/s)
+#   memory     peak RSS of remoteexe on the bulk run and on one BIGLINE-byte
+#              line without newline                              (/usr/bin/time %M)
+#   cpu        client user+sys seconds per GB, remoteexe and ssh (bulk runs)
+#   integrity  CONC simultaneous remoteexe runs, CONC_LINES numbered lines
+#              each, one shared log: grammar, per-PID order and completeness
+#
+# Every remoteexe run's log is checked (START first, END,0 last, the expected
+# number of out records); the script exits 1 if any is incomplete or the
+# integrity check fails. Missed speed/memory targets are reported as MISS
+# (exit 0; BENCH_STRICT=1 makes them fail too).
+#
+# Environment (defaults): BENCH_RUNS (5) BENCH_LAT_N (20) BENCH_LINES (1000000)
+# BENCH_SEED_LINES (2000) BENCH_BULK_BYTES (1000000000) BENCH_BIGLINE_BYTES
+# (50000000) BENCH_CONC (50) BENCH_CONC_LINES (20000) BENCH_TIMEOUT (300 s per
+# run) BENCH_STRICT (0) BENCH_KEEP (0: keep the temp dir) BENCH_MAKE (1; 0
+# skips the build) REMOTEEXE (./remoteexe) TMPDIR (/tmp; the bulk log needs ~1.4 x BULK bytes free).
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+REMOTEEXE=${REMOTEEXE:-$ROOT/remoteexe}
+
+num() { # num NAME VALUE MIN MAX
+	case $2 in '' | *[!0-9]*) echo "bench: $1 must be a whole number" >&2; exit 2 ;; esac
+	if [ "$2" -lt "$3" ] || [ "$2" -gt "$4" ]; then
+		echo "bench: $1 must be in $3..$4" >&2
+		exit 2
+	fi
+}
+RUNS=${BENCH_RUNS:-5};			num BENCH_RUNS "$RUNS" 1 100
+LAT_N=${BENCH_LAT_N:-20};		num BENCH_LAT_N "$LAT_N" 1 1000
+LINES=${BENCH_LINES:-1000000};		num BENCH_LINES "$LINES" 1 100000000
+SEED_LINES=${BENCH_SEED_LINES:-2000};	num BENCH_SEED_LINES "$SEED_LINES" 1 1000000
+BULK=${BENCH_BULK_BYTES:-1000000000};	num BENCH_BULK_BYTES "$BULK" 100 100000000000
+BIGLINE=${BENCH_BIGLINE_BYTES:-50000000}; num BENCH_BIGLINE_BYTES "$BIGLINE" 1 10000000000
+CONC=${BENCH_CONC:-50};			num BENCH_CONC "$CONC" 1 500
+CONC_LINES=${BENCH_CONC_LINES:-20000};	num BENCH_CONC_LINES "$CONC_LINES" 1 10000000
+TO=${BENCH_TIMEOUT:-300};		num BENCH_TIMEOUT "$TO" 1 86400
+STRICT=${BENCH_STRICT:-0}
+
+# --- tools -------------------------------------------------------------------
+if [ ! -x /usr/bin/time ]; then
+	echo "bench: /usr/bin/time is missing: apt-get install time" >&2
+	exit 2
+fi
+HAVE_TS=1
+if ! command -v ts >/dev/null 2>&1; then
+	echo "bench: ts is missing (apt-get install moreutils); skipping ssh | ts" >&2
+	HAVE_TS=0
+fi
+for t in ssh ssh-keygen /usr/sbin/sshd timeout; do
+	command -v "$t" >/dev/null 2>&1 || { echo "bench: $t is missing" >&2; exit 2; }
+done
+
+if [ "${BENCH_MAKE:-1}" != 0 ]; then
+	echo "bench: building" >&2
+	make -C "$ROOT" remoteexe >&2 || { echo "bench: make failed" >&2; exit 2; }
+fi
+[ -x "$REMOTEEXE" ] || { echo "bench: $REMOTEEXE not built" >&2; exit 2; }
+
+
+# --- work dir, disk, sshd ----------------------------------------------------
+W=$(mktemp -d "${TMPDIR:-/tmp}/rxbench.XXXXXX") || exit 1
+. "$ROOT/tools/sshd-fixture.sh"
+RECORD_RE=$(record_re "$ROOT")
+cleanup() {
+	fixture_stop
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		echo "bench: kept $W" >&2
+	else
+		rm -rf "$W"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+need_kb=$(( (BULK / 1024) * 14 / 10 + (BIGLINE / 1024) * 2 + 300 * 1024 ))
+avail_kb=$(df -Pk "$W" | awk 'NR == 2 { print $4 }')
+if [ "$avail_kb" -lt "$need_kb" ]; then
+	echo "bench: $W has $((avail_kb / 1024)) MiB free, needs ~$((need_kb / 1024)) MiB" \
+		"(set TMPDIR elsewhere or lower BENCH_BULK_BYTES)" >&2
+	exit 2
+fi
+
+# MaxStartups raised so the concurrency check measures the log, not sshd's
+# connection dropping (tools/burst.sh measures that with the stock setting).
+fixture_start "$W/fix" "MaxStartups 200:30:400" || exit 1
+DEST=$RX_USER@127.0.0.1
+echo "bench: sshd $SSHD_PID on 127.0.0.1:$SSHD_PORT, work dir $W" >&2
+
+# --- helpers -----------------------------------------------------------------
+FAILS=()
+US=0	# elapsed microseconds of the last timed run
+RC=0	# its exit status
+
+# timed CMD...: run CMD (stdin /dev/null), set US and RC.
+timed() {
+	local t0 t1
+	t0=$EPOCHREALTIME
+	"$@" </dev/null
+	RC=$?
+	t1=$EPOCHREALTIME
+	US=$(( ${t1/./} - ${t0/./} ))
+}
+
+# rx LOG CMD: remoteexe with the fixture's key/known_hosts, bounded.
+rx() {
+	local log=$1
+	shift
+	timeout -k 5 "$TO" "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+		--known-hosts "$RX_KNOWN" --log "$log" 127.0.0.1 "$@" \
+		>/dev/null 2>>"$W/rx.stderr"
+}
+# rx_tm TIMEFILE LOG CMD: the same under /usr/bin/time (wall user sys maxrss_kb).
+rx_tm() {
+	local tf=$1 log=$2
+	shift 2
+	timeout -k 5 "$TO" /usr/bin/time -f '%e %U %S %M' -o "$tf" \
+		"$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+		--known-hosts "$RX_KNOWN" --log "$log" 127.0.0.1 "$@" \
+		>/dev/null 2>>"$W/rx.stderr"
+}
+sshx() {
+	timeout -k 5 "$TO" "${SSH_CMD[@]}" "$DEST" "$@" >/dev/null 2>>"$W/ssh.stderr"
+}
+ssh_tm() {
+	local tf=$1
+	shift
+	timeout -k 5 "$TO" /usr/bin/time -f '%e %U %S %M' -o "$tf" \
+		"${SSH_CMD[@]}" "$DEST" "$@" >/dev/null 2>>"$W/ssh.stderr"
+}
+ssh_ts() {
+	local out=$1
+	shift
+	timeout -k 5 "$TO" "${SSH_CMD[@]}" "$DEST" "$@" 2>>"$W/ssh.stderr" |
+		ts '[%Y-%m-%d %H:%M:%S]' >"$out"
+}
+seed() {
+	SEED_LOG=$1 SEED_SSH_OPTS="${SSH_CMD[*]:1}" SEED_USER=$RX_USER \
+		timeout -k 5 "$TO" "$ROOT/tools/seed-remoteexe.sh" 127.0.0.1 "$2" \
+		>/dev/null 2>&1
+}
+
+# check_log LABEL LOG RC OUT [OUTPLUS [BYTES]]: is this remoteexe run's log
+# complete? START first, END,0 last, OUT out records (OUTPLUS out+ records,
+# stats out=BYTES). Records a failure in FAILS; keeps the log's tail.
+check_log() {
+	local label=$1 log=$2 rc=$3 want=$4 wantp=${5:-} bytes=${6:-} p="" n first last
+	[ "$rc" = 0 ] || p+="exit status $rc; "
+	if [ ! -s "$log" ]; then
+		p+="no log; "
+	else
+		first=$(head -n 1 "$log")
+		last=$(tail -n 1 "$log")
+		[[ $first == *"] START,-,"* ]] || p+="first record is not START; "
+		[[ $last == *"] END,0,"* ]] || p+="last record is not END,0 (${last:0:120}); "
+		n=$(grep -cF '] out,' "$log")
+		[ "$n" = "$want" ] || p+="$n out records, want $want; "
+		if [ -n "$wantp" ]; then
+			n=$(grep -cF '] out+,' "$log")
+			[ "$n" = "$wantp" ] || p+="$n out+ records, want $wantp; "
+		fi
+		if [ -n "$bytes" ]; then
+			n=$(sed -n 's/^.*\] stats,.* out=\([0-9]*\) .*$/\1/p' "$log" | tail -n 1)
+			[ "$n" = "$bytes" ] || p+="stats out=$n, want $bytes; "
+		fi
+	fi
+	if [ -n "$p" ]; then
+		FAILS+=("$label: $p")
+		{ echo "== $label"; tail -n 5 "$log" 2>/dev/null | cut -c1-300; } >>"$W/failed.tails"
+	fi
+	rm -f "$log"
+}
+
+# stat3 VALUES...: "median min max"
+stat3() {
+	printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
+		END { if (NR == 0) { print "nan nan nan"; exit }
+		      m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+		      print m, a[1], a[NR] }'
+}
+med() { stat3 "$@" | cut -d' ' -f1; }
+calc() { awk "BEGIN { printf \"$1\n\", $2 }"; }
+mb() { awk -v b="$1" 'BEGIN { if (b >= 1e9) printf "%g GB\n", b / 1e9; else if (b >= 1e6) printf "%g MB\n", b / 1e6; else printf "%d bytes\n", b }'; }
+# verdict OK_EXPRESSION (awk): sets V to ok or MISS (no subshell: counts MISSED)
+verdict() {
+	if awk "BEGIN { exit !($1) }"; then V=ok; else V=MISS; MISSED=$((MISSED + 1)); fi
+}
+MISSED=0
+
+# Warm up: page cache, sshd's first fork.
+sshx true
+rx "$W/warm.log" true
+rm -f "$W/warm.log"
+
+# --- latency -----------------------------------------------------------------
+echo "bench: latency, $LAT_N x true" >&2
+lat_rx=() lat_ssh=()
+for ((i = 1; i <= LAT_N; i++)); do
+	rm -f "$W/lat.log"
+	timed rx "$W/lat.log" true
+	lat_rx+=("$(calc %.3f "$US / 1000")")
+	check_log "latency run $i" "$W/lat.log" "$RC" 0
+	timed sshx true
+	[ "$RC" = 0 ] || FAILS+=("ssh latency run $i: exit $RC (baseline broken)")
+	lat_ssh+=("$(calc %.3f "$US / 1000")")
+done
+
+# --- lines -------------------------------------------------------------------
+echo "bench: lines, $RUNS x seq 1 $LINES (seed: seq 1 $SEED_LINES)" >&2
+ln_rx=() ln_ssh=() ln_ts=() ln_seed=()
+for ((i = 1; i <= RUNS; i++)); do
+	timed rx "$W/lines.log" "seq 1 $LINES"
+	ln_rx+=("$(calc %.6f "$US / 1e6")")
+	check_log "lines run $i" "$W/lines.log" "$RC" "$LINES"
+	timed sshx "seq 1 $LINES"
+	ln_ssh+=("$(calc %.6f "$US / 1e6")")
+	if [ "$HAVE_TS" = 1 ]; then
+		timed ssh_ts "$W/ts.out" "seq 1 $LINES"
+		ln_ts+=("$(calc %.6f "$US / 1e6")")
+		n=$(wc -l <"$W/ts.out")
+		[ "$n" = "$LINES" ] || FAILS+=("ssh | ts run $i: $n lines, want $LINES (baseline broken)")
+		rm -f "$W/ts.out"
+	fi
+	timed seed "$W/seed.log" "seq 1 $SEED_LINES"
+	# per line, scaled to LINES
+	ln_seed+=("$(calc %.6f "$US / 1e6 / $SEED_LINES * $LINES")")
+	n=$(wc -l <"$W/seed.log")
+	[ "$n" = $((SEED_LINES + 3)) ] || FAILS+=("seed run $i: $n log lines, want $((SEED_LINES + 3)) (baseline broken)")
+	rm -f "$W/seed.log"
+done
+
+# --- bulk, cpu, memory -------------------------------------------------------
+echo "bench: bulk, $RUNS x $BULK bytes of 100-byte lines" >&2
+s=$(printf '0123456789%.0s' 1 2 3 4 5 6 7 8 9 10)
+BULK_CMD="yes ${s:0:99} | head -c $BULK"
+bulk_out=$((BULK / 100 + (BULK % 100 > 0 ? 1 : 0)))
+bk_rx=() bk_ssh=() cpu_rx=() cpu_ssh=() rss_rx=() rss_ssh=()
+for ((i = 1; i <= RUNS; i++)); do
+	timed rx_tm "$W/tm" "$W/bulk.log" "$BULK_CMD"
+	bk_rx+=("$(calc %.3f "$BULK / ($US / 1e6) / 1e6")")
+	read -r _ u sy m <"$W/tm"
+	cpu_rx+=("$(calc %.3f "($u + $sy) / ($BULK / 1e9)")")
+	rss_rx+=("$m")
+	check_log "bulk run $i" "$W/bulk.log" "$RC" "$bulk_out" "" "$BULK"
+	timed ssh_tm "$W/tm" "$BULK_CMD"
+	[ "$RC" = 0 ] || FAILS+=("ssh bulk run $i: exit $RC (baseline broken)")
+	bk_ssh+=("$(calc %.3f "$BULK / ($US / 1e6) / 1e6")")
+	read -r _ u sy m <"$W/tm"
+	cpu_ssh+=("$(calc %.3f "($u + $sy) / ($BULK / 1e9)")")
+	rss_ssh+=("$m")
+done
+
+echo "bench: memory, $RUNS x one $BIGLINE-byte line without newline" >&2
+big_plus=$(( (BIGLINE - 1) / 4096 ))
+rss_big=() big_s=()
+for ((i = 1; i <= RUNS; i++)); do
+	timed rx_tm "$W/tm" "$W/big.log" "head -c $BIGLINE /dev/zero | tr '\\0' x"
+	read -r _ u sy m <"$W/tm"
+	rss_big+=("$m")
+	big_s+=("$(calc %.3f "$US / 1e6")")
+	check_log "big line run $i" "$W/big.log" "$RC" 1 "$big_plus" "$BIGLINE"
+done
+
+# --- log integrity under concurrency -----------------------------------------
+echo "bench: integrity, $CONC simultaneous runs x $CONC_LINES lines, one log" >&2
+CLOG=$W/conc.log
+: >"$W/conc.rc"
+t0=$EPOCHREALTIME
+pids=()
+for ((i = 1; i <= CONC; i++)); do
+	rx "$CLOG" "seq 1 $CONC_LINES" </dev/null &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do
+	wait "$p"
+	echo $? >>"$W/conc.rc"
+done
+t1=$EPOCHREALTIME
+conc_s=$(calc %.2f "(${t1/./} - ${t0/./}) / 1e6")
+conc_bad_rc=$(grep -vcx 0 "$W/conc.rc")
+conc_bad_grammar=$(grep -Evc "$RECORD_RE" "$CLOG")
+conc_report=$(awk -v want="$CONC_LINES" -v runs="$CONC" '
+{
+	p = index($0, "][")
+	if (p == 0) { junk++; next }
+	rest = substr($0, p + 2)
+	q = index(rest, "] ")
+	pid = substr(rest, 1, q - 1)
+	rec = substr(rest, q + 2)
+	c = index(rec, ",")
+	kind = substr(rec, 1, c - 1)
+	val = substr(rec, c + 1)
+	if (!(pid in seen)) {
+		seen[pid] = 1; npid++
+		if (kind != "START") bad[pid] = bad[pid] "first record is " kind "; "
+	}
+	if (pid in ended && !(pid in after)) {
+		after[pid] = 1; bad[pid] = bad[pid] "records after END; "
+	}
+	if (kind == "out") {
+		n[pid]++
+		if (val != n[pid] && !(pid in order)) {
+			order[pid] = 1
+			bad[pid] = bad[pid] "out," val " where out," n[pid] " expected; "
+		}
+	} else if (kind == "START" && seen[pid]++ > 1) {
+		bad[pid] = bad[pid] "second START; "
+	} else if (kind == "END") {
+		ended[pid] = 1; rc[pid] = val
+	}
+}
+END {
+	for (pid in seen) {
+		if (!(pid in ended)) bad[pid] = bad[pid] "no END; "
+		else if (rc[pid] !~ /^0,/) bad[pid] = bad[pid] "END," rc[pid] "; "
+		if (n[pid] != want) bad[pid] = bad[pid] n[pid] + 0 " out records; "
+		if (pid in bad) { nbad++; if (shown++ < 5) detail = detail "\n  pid " pid ": " bad[pid] }
+	}
+	printf "%d %d %d%s\n", npid, nbad, junk, detail
+}' "$CLOG")
+read -r conc_pids conc_badruns conc_junk <<<"$(head -n 1 <<<"$conc_report")"
+conc_ok=1
+if [ "$conc_bad_rc" != 0 ] || [ "$conc_bad_grammar" != 0 ] || [ "$conc_pids" != "$CONC" ] ||
+	[ "$conc_badruns" != 0 ] || [ "$conc_junk" != 0 ]; then
+	conc_ok=0
+	FAILS+=("integrity: $conc_pids runs in the log (want $CONC), $conc_badruns incomplete or out of order," \
+		"$conc_bad_grammar lines outside the grammar, $conc_bad_rc non-zero exits$(tail -n +2 <<<"$conc_report")")
+	grep -Evn "$RECORD_RE" "$CLOG" | head -n 5 | cut -c1-300 >>"$W/failed.tails"
+fi
+conc_lines=$(wc -l <"$CLOG")
+rm -f "$CLOG"
+
+# --- report ------------------------------------------------------------------
+r3() { stat3 "$@"; }
+read -r lat_rx_m lat_rx_lo lat_rx_hi <<<"$(r3 "${lat_rx[@]}")"
+read -r lat_ssh_m lat_ssh_lo lat_ssh_hi <<<"$(r3 "${lat_ssh[@]}")"
+read -r ln_rx_m ln_rx_lo ln_rx_hi <<<"$(r3 "${ln_rx[@]}")"
+read -r ln_ssh_m ln_ssh_lo ln_ssh_hi <<<"$(r3 "${ln_ssh[@]}")"
+read -r ln_seed_m ln_seed_lo ln_seed_hi <<<"$(r3 "${ln_seed[@]}")"
+read -r bk_rx_m bk_rx_lo bk_rx_hi <<<"$(r3 "${bk_rx[@]}")"
+read -r bk_ssh_m bk_ssh_lo bk_ssh_hi <<<"$(r3 "${bk_ssh[@]}")"
+cpu_rx_m=$(med "${cpu_rx[@]}") cpu_ssh_m=$(med "${cpu_ssh[@]}")
+rss_rx_max=$(stat3 "${rss_rx[@]}" | cut -d' ' -f3)
+rss_ssh_max=$(stat3 "${rss_ssh[@]}" | cut -d' ' -f3)
+rss_big_max=$(stat3 "${rss_big[@]}" | cut -d' ' -f3)
+big_m=$(med "${big_s[@]}")
+
+fmt='%-36s %11s %11s %8s  %-14s %s\n'
+echo
+echo "remoteexe bench: $(ssh -V 2>&1 | cut -d, -f1) on 127.0.0.1:$SSHD_PORT," \
+	"$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); medians of $RUNS runs (latency: $LAT_N)"
+printf "$fmt" measure remoteexe baseline ratio target result
+verdict "$lat_rx_m / $lat_ssh_m <= 1.0"
+printf "$fmt" "latency, true (ms) vs ssh" "$(calc %.1f "$lat_rx_m")" "$(calc %.1f "$lat_ssh_m")" \
+	"$(calc %.2f "$lat_rx_m / $lat_ssh_m")" "<= 1.00" "$V"
+verdict "$ln_rx_m / $ln_ssh_m <= 1.5"
+printf "$fmt" "$LINES lines (s) vs ssh >/dev/null" "$(calc %.3f "$ln_rx_m")" "$(calc %.3f "$ln_ssh_m")" \
+	"$(calc %.2f "$ln_rx_m / $ln_ssh_m")" "<= 1.50" "$V"
+if [ "$HAVE_TS" = 1 ]; then
+	read -r ln_ts_m ln_ts_lo ln_ts_hi <<<"$(r3 "${ln_ts[@]}")"
+	verdict "$ln_rx_m * 5 <= $ln_ts_m"
+	printf "$fmt" "$LINES lines (s) vs ssh | ts >file" "$(calc %.3f "$ln_rx_m")" "$(calc %.3f "$ln_ts_m")" \
+		"$(calc %.2f "$ln_rx_m / $ln_ts_m")" "<= 0.20 (5x)" "$V"
+else
+	printf "$fmt" "$LINES lines (s) vs ssh | ts >file" "$ln_rx_m" "-" "-" "<= 0.20 (5x)" "skipped (no ts)"
+fi
+printf "$fmt" "$LINES lines (s) vs seed script*" "$(calc %.3f "$ln_rx_m")" "$(calc %.1f "$ln_seed_m")" \
+	"$(calc %.4f "$ln_rx_m / $ln_seed_m")" "(info)" ""
+verdict "$bk_rx_m / $bk_ssh_m >= 0.6"
+printf "$fmt" "bulk $(mb "$BULK") (MB/s) vs ssh" "$(calc %.1f "$bk_rx_m")" "$(calc %.1f "$bk_ssh_m")" \
+	"$(calc %.2f "$bk_rx_m / $bk_ssh_m")" ">= 0.60" "$V"
+printf "$fmt" "client CPU s/GB (user+sys) vs ssh" "$(calc %.2f "$cpu_rx_m")" "$(calc %.2f "$cpu_ssh_m")" \
+	"$(calc %.2f "$cpu_rx_m / $cpu_ssh_m")" "(info)" ""
+verdict "$rss_rx_max <= 8192"
+printf "$fmt" "peak RSS MiB, bulk (ssh for info)" "$(calc %.2f "$rss_rx_max / 1024")" \
+	"$(calc %.2f "$rss_ssh_max / 1024")" "-" "<= 8" "$V"
+verdict "$rss_big_max <= 8192"
+printf "$fmt" "peak RSS MiB, one $(mb "$BIGLINE") line" "$(calc %.2f "$rss_big_max / 1024")" \
+	"-" "-" "<= 8" "$V"
+if [ "$conc_ok" = 1 ]; then v=ok; else v=FAIL; fi
+printf "$fmt" "log integrity, $CONC x $CONC_LINES lines" "$conc_pids runs" \
+	"-" "-" "all complete" "$v"
+echo
+echo "* seed script measured on $SEED_LINES lines and scaled per line to $LINES."
+echo "RSS is the maximum over the runs. Ranges (min..max):"
+echo "  latency ms: remoteexe $lat_rx_lo..$lat_rx_hi, ssh $lat_ssh_lo..$lat_ssh_hi"
+echo "  lines s: remoteexe $ln_rx_lo..$ln_rx_hi, ssh $ln_ssh_lo..$ln_ssh_hi$([ "$HAVE_TS" = 1 ] && echo ", ssh|ts $ln_ts_lo..$ln_ts_hi"), seed(scaled) $ln_seed_lo..$ln_seed_hi"
+echo "  lines/s: remoteexe $(calc %.0f "$LINES / $ln_rx_m"), ssh $(calc %.0f "$LINES / $ln_ssh_m"), seed $(calc %.0f "$LINES / $ln_seed_m")"
+echo "  bulk MB/s: remoteexe $bk_rx_lo..$bk_rx_hi, ssh $bk_ssh_lo..$bk_ssh_hi"
+echo "  cpu s/GB: remoteexe ${cpu_rx[*]}; ssh ${cpu_ssh[*]}"
+echo "  big line: median $big_m s; RSS KiB ${rss_big[*]}; bulk RSS KiB ${rss_rx[*]}"
+echo "  integrity: $CONC runs in $conc_s s, $conc_lines log lines"
+
+status=0
+if [ "${#FAILS[@]}" -gt 0 ]; then
+	echo
+	echo "FAILURES:"
+	printf '  %s\n' "${FAILS[@]}"
+	if [ -s "$W/failed.tails" ]; then
+		echo "log tails:"
+		sed 's/^/  /' "$W/failed.tails"
+	fi
+	if [ -s "$W/rx.stderr" ]; then
+		echo "remoteexe stderr (last 5 lines):"
+		tail -n 5 "$W/rx.stderr" | sed 's/^/  /'
+	fi
+	status=1
+fi
+if [ "$MISSED" -gt 0 ]; then
+	echo
+	echo "bench: $MISSED target(s) missed"
+	[ "$STRICT" = 1 ] && status=1
+fi
+exit $status
