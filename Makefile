@@ -35,11 +35,13 @@ check: ${PROG}
 	${BATS} ${TESTS}
 
 # The same suite against a build with AddressSanitizer and UBSan.
-check-asan:
-	rm -rf .asan && mkdir .asan
-	${MAKE} -f ${CURDIR}/Makefile -C .asan VPATH=${CURDIR} \
-	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -I${CURDIR}" \
-	    LDFLAGS="-fsanitize=address,undefined" ${PROG}
+ASAN_FLAGS=	-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
+
+.asan/${PROG}: ${SRCS} ${HDRS}
+	mkdir -p .asan
+	${CC} ${ALL_CFLAGS} ${ASAN_FLAGS} ${LDFLAGS} -o $@ ${SRCS} ${PKG_LIBS}
+
+check-asan: .asan/${PROG}
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	REMOTEEXE=${CURDIR}/.asan/${PROG} ${BATS} ${TESTS}

@@ -26,7 +26,7 @@
 
 struct parser {
 	struct sshconf	*conf;
-	const char	*host;		/* as typed; what Host matches */
+	const char	*host;		/* as typed, in lower case as ssh */
 	const char	*file;		/* NULL: -o, or no line read yet */
 	unsigned long	 lineno;
 	int		 cmdline;	/* parsing a -o option */
@@ -190,16 +190,10 @@ tokenize(char *s)
 	}
 }
 
-static int
-same_char(char a, char b)
-{
-	return tolower((unsigned char)a) == tolower((unsigned char)b);
-}
-
 /*
- * ssh's patterns: '*' matches any run, '?' one character; case-blind.
- * Only the last '*' is ever retried, which keeps this linear in practice
- * where recursion would be exponential in the number of stars.
+ * ssh's patterns: '*' matches any run, '?' one character.  Only the last
+ * '*' is ever retried, which keeps this linear in practice where
+ * recursion would be exponential in the number of stars.
  */
 static int
 pattern_match(const char *s, const char *pat)
@@ -210,8 +204,7 @@ pattern_match(const char *s, const char *pat)
 		if (*pat == '*') {
 			star = ++pat;
 			retry = s;
-		} else if (*pat != '\0' &&
-		    (*pat == '?' || same_char(*pat, *s))) {
+		} else if (*pat != '\0' && (*pat == '?' || *pat == *s)) {
 			pat++;
 			s++;
 		} else if (star != NULL) {
@@ -407,10 +400,10 @@ static int
 only_value(struct parser *p, const struct keyword *k, struct words *w,
     char **value)
 {
-	if (w->left > 1)
-		return fail(p, "%s: one value expected, got %d", k->name,
-		    w->left);
 	*value = word_next(w);
+	if (w->left > 0)
+		return fail(p, "%s: one value expected, got %d", k->name,
+		    w->left + 1);
 	return 0;
 }
 
@@ -448,6 +441,7 @@ percent_copy(char *dst, const char *s, const struct escape *esc, int *bad)
 	const char		*v;
 	size_t			 n = 0, len;
 
+	*bad = '\0';
 	for (; *s != '\0'; s++) {
 		if (*s != '%') {
 			if (dst != NULL)
@@ -756,27 +750,53 @@ conf_option(struct sshconf *conf, const char *option, char *err,
 	return rc;
 }
 
+/* HostName's %h is the host as typed, in lower case, as in ssh. */
+static int
+expand_hostname(struct parser *p)
+{
+	struct escape	esc[] = { { 'h', p->host }, { '\0', NULL } };
+
+	if (p->conf->hostname == NULL)
+		return 0;
+	return expand_percent(p, "HostName", &p->conf->hostname, esc);
+}
+
+static char *
+lowercase(const char *s)
+{
+	char	*lc, *c;
+
+	if ((lc = strdup(s)) == NULL)
+		return NULL;
+	for (c = lc; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return lc;
+}
+
 /*
  * The default file (must_exist 0) and included files are refused when
  * another user could write them, as ssh does; "none" reads nothing.
- * HostName's %h is the host as typed, as in ssh.
  */
 int
 conf_read(struct sshconf *conf, const char *path, int must_exist,
     const char *host, char *err, size_t errlen)
 {
-	struct parser	p;
-	struct escape	esc[] = { { 'h', host }, { '\0', NULL } };
+	struct parser	 p;
+	char		*lc;
+	int		 rc = 0;
 
 	parser_init(&p, conf, err, errlen);
-	p.host = host;
+	if ((lc = lowercase(host)) == NULL)
+		return fail_errno(&p, host);
+	p.host = lc;
 	p.checkperm = !must_exist;
-	if (strcmp(path, "none") != 0 && read_file(&p, path, must_exist) == -1)
-		return -1;
+	if (strcmp(path, "none") != 0)
+		rc = read_file(&p, path, must_exist);
 	p.file = NULL;
-	if (conf->hostname == NULL)
-		return 0;
-	return expand_percent(&p, "HostName", &conf->hostname, esc);
+	if (rc == 0)
+		rc = expand_hostname(&p);
+	free(lc);
+	return rc;
 }
 
 static const char *

@@ -18,7 +18,7 @@
 
 #include "log.h"
 
-#define BUFSZ		(256 * 1024)
+#define BUFSZ		(128 * 1024)
 #define HDR_MAX		128	/* text header or JSON prefix */
 #define ESC_MAX(n)	((n) * 6 + 16)	/* worst case: \u00XX per byte */
 
@@ -52,7 +52,8 @@ classes_init(void)
 	int c;
 
 	for (c = 0; c < 256; c++) {
-		if (c < 0x20 || c == 0x7f || c == '\\' || c == '"')
+		if (c < 0x20 || c == 0x7f || c == '\\' || c == '"' ||
+		    (c == ']' && format == LOG_TEXT))
 			bclass[c] = 1;
 		else if (c < 0x80)
 			bclass[c] = 0;
@@ -115,7 +116,10 @@ vis_byte(char *d, unsigned char c, const unsigned char *next,
 	static const char cstyle[] = "\aa\bb\ff\nn\rr\vv";
 	const char *s;
 
-	if (c == '"' || c == '\t') {
+	/* "] END," inside remote text must not look like a record to grep */
+	if (c == ']' && end - next >= 5 && memcmp(next, " END,", 5) == 0)
+		return octal(d, c);
+	if (c == ']' || c == '"' || c == '\t') {
 		*d++ = c;
 		return d;
 	}
@@ -382,8 +386,8 @@ open_file(const char *path, char *errbuf, size_t errlen)
 int
 log_open(const char *path, enum logformat fmt, char *errbuf, size_t errlen)
 {
-	classes_init();
 	format = fmt;
+	classes_init();
 	pid = getpid();
 	tzset();
 	if (strcmp(path, "-") == 0)
@@ -508,14 +512,19 @@ stream_kind(int stream, int cont)
 static size_t
 split_point(const char *s, size_t len)
 {
-	size_t cut = len, back;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
 
-	for (back = 0; back < 3 && cut > 1; back++) {
-		if (((unsigned char)s[cut] & 0xc0) != 0x80)
-			return cut;
-		cut--;
+	for (i = len; i > 0 && len - i < 4; i--) {
+		if ((p[i - 1] & 0xc0) == 0x80)
+			continue;
+		/* p[i - 1] starts a sequence; cut before it if incomplete */
+		if (bclass[p[i - 1]] > 1 && i - 1 + bclass[p[i - 1]] > len &&
+		    i > 1)
+			return i - 1;
+		return len;
 	}
-	return ((unsigned char)s[cut] & 0xc0) != 0x80 ? cut : len;
+	return len;
 }
 
 static void

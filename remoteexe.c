@@ -97,6 +97,7 @@ static char			*params;	/* START/END: the job */
 static int			 quiet;
 static int64_t			 started;
 static struct job		 job;
+static char			**args;		/* our copy of argv */
 
 static void
 usage(FILE *fp)
@@ -353,7 +354,7 @@ option(int ch, const char *arg, struct opts *o)
 		o->accept_new = 1;
 		return NULL;
 	case OPT_ALIVE:
-		return number("--alive", arg, 1, 86400, &o->alive);
+		return number("--alive", arg, 3, 86400, &o->alive);
 	case OPT_CONNECT_TIMEOUT:
 		return number("--connect-timeout", arg, 1, 86400,
 		    &o->connect_timeout);
@@ -394,7 +395,7 @@ static const char *
 parse_options(int argc, char *argv[], struct opts *o)
 {
 	static char msg[256];
-	const char *e;
+	const char *e, *first = NULL;
 	int ch;
 
 	memset(o, 0, sizeof(*o));
@@ -414,6 +415,8 @@ parse_options(int argc, char *argv[], struct opts *o)
 			exit(0);
 		case '?':
 		case ':':
+			if (first != NULL)
+				break;
 			if (optopt != 0)
 				snprintf(msg, sizeof(msg), "-%c: %s", optopt,
 				    strchr("Filop", optopt) != NULL ?
@@ -421,13 +424,18 @@ parse_options(int argc, char *argv[], struct opts *o)
 			else
 				snprintf(msg, sizeof(msg), "%s: unknown option "
 				    "or missing argument", argv[optind - 1]);
-			return msg;
+			first = msg;
+			break;
 		default:
-			if ((e = option(ch, optarg, o)) != NULL)
-				return e;
+			/* go on: a later --log or --format still counts */
+			if ((e = option(ch, optarg, o)) != NULL &&
+			    first == NULL) {
+				strlcpy(msg, e, sizeof(msg));
+				first = msg;
+			}
 		}
 	}
-	return NULL;
+	return first;
 }
 
 static const char *
@@ -553,13 +561,16 @@ job_setup(struct job *j, const struct opts *o, const char *target,
 	j->accept_new = o->accept_new || c.strict == STRICT_ACCEPT_NEW;
 	j->connect_timeout = o->connect_timeout > 0 ? o->connect_timeout :
 	    c.connect_timeout > 0 ? c.connect_timeout : 30;
+	/* libssh2 sends keepalives at most every 2 s: silence must be longer */
 	if (o->alive > 0) {
 		j->alive = o->alive;
-		j->alive_interval = o->alive >= 3 ? o->alive / 3 : 1;
+		j->alive_interval = o->alive >= 6 ? o->alive / 3 : 2;
 	} else if (c.alive_interval > 0) {
-		j->alive_interval = c.alive_interval;
+		j->alive_interval = c.alive_interval > 2 ? c.alive_interval : 2;
 		j->alive = c.alive_interval * (c.alive_count > 0 ?
 		    c.alive_count : 3);
+		if (j->alive <= j->alive_interval)
+			j->alive = j->alive_interval + 1;
 	} else {
 		j->alive = 60;
 		j->alive_interval = 20;
@@ -625,7 +636,7 @@ stopped(int sig)
 	char reason[32];
 
 	snprintf(reason, sizeof(reason), "stopped:%s", signame(sig));
-	complain(reason);
+	complain(sig == SIGINT ? "interrupted" : reason);
 	finish(128 + sig, reason);
 }
 
@@ -773,9 +784,12 @@ run_job(const struct opts *o)
 		stopped(job.signo);
 	if (f != FAIL_NONE)
 		fail(EX_SSH, failure_reason(f), "%s", msg);
-	if (job.status == 124 || job.signo != 0)
-		complain(job.status == 124 ? "timeout: remote command stopped" :
-		    job.reason);
+	if (job.status == 124 || job.signo != 0) {
+		snprintf(msg, sizeof(msg), "%s; remote process group %ld "
+		    "stopped", job.status == 124 ? "timeout" : job.reason,
+		    job.pgid);
+		complain(msg);
+	}
 	finish(job.status, job.reason);
 }
 
@@ -799,7 +813,6 @@ main(int argc, char *argv[])
 {
 	struct opts o;
 	const char *e;
-	char **args;
 
 	args = save_args(argc, argv);
 	setproctitle_init(argc, argv, environ);

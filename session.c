@@ -27,8 +27,8 @@
 #include "log.h"
 #include "session.h"
 
-#define WINDOW		(2 * 1024 * 1024)
-#define READSZ		(256 * 1024)
+#define WINDOW		(1024 * 1024)
+#define READSZ		(128 * 1024)
 #define MARKER		"\036remoteexe-pgid="
 #define MARKER_MAX	64
 #define CLOSE_WAIT_MS	5000
@@ -50,6 +50,8 @@ enum wait {
 	W_TIMEOUT,
 	W_SIGNAL
 };
+
+#define NO_WAIT		(-1)	/* deadline: only look for signals */
 
 static char readbuf[READSZ];
 
@@ -77,6 +79,8 @@ ms_left(int64_t deadline)
 
 	if (deadline == 0)
 		return -1;
+	if (deadline == NO_WAIT)
+		return 0;
 	left = deadline - now_ms();
 	if (left < 0)
 		return 0;
@@ -99,7 +103,8 @@ wait_fd(struct job *job, int fd, short events, int64_t deadline)
 				job->signo = sig;
 			return W_SIGNAL;
 		}
-		if (deadline != 0 && now_ms() >= deadline)
+		if (deadline == NO_WAIT ||
+		    (deadline != 0 && now_ms() >= deadline))
 			return W_TIMEOUT;
 		pfd[0].fd = fd;
 		pfd[0].events = events;
@@ -647,7 +652,9 @@ stderr_filter(struct session *ss, const char *buf, size_t len)
 /*
  * Read both streams until libssh2 has nothing more buffered (a full stderr
  * window would stall stdout), at most a few MiB per call so that signals,
- * deadlines and log flushes are seen in time.  Returns -1 on a lost
+ * deadlines and log flushes are seen in time.  Returns 1 when more may be
+ * buffered (do not poll the socket: the server may be waiting for a window
+ * adjust that only the next read sends), 0 when all is read, -1 on a lost
  * connection.
  */
 static int
@@ -657,7 +664,9 @@ drain(struct session *ss)
 	size_t total = 0;
 	int stream, busy = 1;
 
-	while (busy && total < 8 * READSZ) {
+	while (busy) {
+		if (total >= 8 * READSZ)
+			return 1;
 		busy = 0;
 		for (stream = 1; stream <= 2; stream++) {
 			n = libssh2_channel_read_ex(ss->chan, stream == 1 ? 0 :
@@ -823,9 +832,10 @@ kill_group(struct session *ss, int64_t deadline)
 static int
 pump(struct session *ss, int64_t deadline, int until_marked)
 {
+	int more;
 
 	for (;;) {
-		if (drain(ss) == -1)
+		if ((more = drain(ss)) == -1)
 			return -1;
 		drain_killer(ss);
 		log_flush();
@@ -833,7 +843,8 @@ pump(struct session *ss, int64_t deadline, int until_marked)
 			return 1;
 		if (until_marked && ss->marked)
 			return 0;
-		if (wait_session(ss, deadline) != W_READY)
+		if (wait_session(ss, more ? NO_WAIT : deadline) == W_SIGNAL ||
+		    (!more && deadline != 0 && now_ms() >= deadline))
 			return 0;
 	}
 }
@@ -879,7 +890,14 @@ static enum failure
 lost(struct session *ss, char *msg, size_t len, const char *why)
 {
 	struct job *job = ss->job;
+	int e;
 
+	if (why == NULL) {
+		e = libssh2_session_last_errno(ss->ssh);
+		why = e == LIBSSH2_ERROR_SOCKET_RECV ||
+		    e == LIBSSH2_ERROR_SOCKET_DISCONNECT ?
+		    "the server closed the connection" : ssh_error(ss);
+	}
 	snprintf(msg, len, "%s port %d: connection lost while running: %s",
 	    job->host, job->port, why);
 	return FAIL_LOST;
@@ -893,7 +911,7 @@ session_run(struct session *ss, struct job *job, char *msg, size_t len)
 	enum failure f;
 	enum wait w;
 	char why[64];
-	int rc, secs;
+	int rc, secs, more;
 
 	if ((f = session_exec(ss, msg, len)) != FAIL_NONE)
 		return f;
@@ -901,8 +919,8 @@ session_run(struct session *ss, struct job *job, char *msg, size_t len)
 		deadline = now_ms() + job->timeout * 1000LL;
 	libssh2_keepalive_config(ss->ssh, 1, job->alive_interval);
 	for (;;) {
-		if (drain(ss) == -1)
-			return lost(ss, msg, len, ssh_error(ss));
+		if ((more = drain(ss)) == -1)
+			return lost(ss, msg, len, NULL);
 		log_flush();
 		if (libssh2_channel_eof(ss->chan))
 			break;
@@ -924,8 +942,8 @@ session_run(struct session *ss, struct job *job, char *msg, size_t len)
 		    libssh2_keepalive_send(ss->ssh, &secs) != 0)
 			secs = 1;
 		next = job->alive_interval > 0 ? t + secs * 1000LL + 10 : 0;
-		if (job->signo != 0 || wait_session(ss, earliest(earliest(
-		    deadline, silent), next)) == W_SIGNAL) {
+		if (job->signo != 0 || wait_session(ss, more ? NO_WAIT :
+		    earliest(earliest(deadline, silent), next)) == W_SIGNAL) {
 			stop_reason(job, 0);
 			session_stop(ss);
 			return FAIL_NONE;

@@ -13,24 +13,36 @@ teardown_file() { fixture_teardown; }
 
 teardown() {
 	local pid
+	# only PIDs that are still our jobs (a reaped PID may be reused)
 	for pid in $(cat "$BATS_TEST_TMPDIR/bg.pids" 2>/dev/null); do
-		kill -KILL "$pid" 2>/dev/null
+		jobs -rp | grep -qx "$pid" && kill -KILL "$pid" 2>/dev/null
 	done
 	return 0
 }
 
 @test "a burst of 100 concurrent runs all end with END,0 and each command runs exactly once" {
-	local i pid n=100 pids=() rc failed=0 deadline t0 side
+	local i j pid n=100 pids=() rc failed=0 deadline t0 side go
 	side=$BATS_TEST_TMPDIR/side
-	t0=$SECONDS
+	go=$BATS_TEST_TMPDIR/go
+	# Every run waits at the gate (at most 30 s), then all start at once,
+	# as a crontab full of `* * * * *` jobs does; exec keeps $! the PID of
+	# remoteexe itself.
 	for ((i = 1; i <= n; i++)); do
-		"$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
-			--known-hosts "$RX_KNOWN" --log "$LOG" \
-			127.0.0.1 "echo burst-$i >>$side" \
-			>/dev/null 2>>"$BATS_TEST_TMPDIR/stderr" 3>&- &
+		(
+			for ((j = 0; j < 600; j++)); do
+				[ -e "$go" ] && break
+				sleep 0.05
+			done
+			exec "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+				--known-hosts "$RX_KNOWN" --log "$LOG" \
+				127.0.0.1 "echo burst-$i >>$side"
+		) >/dev/null 2>>"$BATS_TEST_TMPDIR/stderr" 3>&- &
 		pids+=($!)
 		echo $! >>"$BATS_TEST_TMPDIR/bg.pids"
 	done
+	sleep 1
+	t0=$SECONDS
+	touch "$go"
 	deadline=$((SECONDS + 180))
 	for pid in "${pids[@]}"; do
 		while kill -0 "$pid" 2>/dev/null; do
@@ -49,6 +61,9 @@ teardown() {
 			"$failed failed"
 		grep -o 'reason=[a-z:A-Z]*' "$LOG" | sort | uniq -c | sed 's/^/# /'
 		grep -o 'attempts=[0-9]*' "$LOG" | sort | uniq -c | sed 's/^/# /'
+		sed -nE 's/.*\] retry,[0-9]+,[^:]*:[0-9 ]*(port [0-9]+: )?([^;]*);.*/\2/p' \
+			"$LOG" | sort | uniq -c | sed 's/^/# retry: /'
+		grep '\] error,' "$LOG" | sed 's/^/# /' | head -n 5
 	} >&3
 	assert_log_grammar
 	assert_equal "$(grep -c '\] START,' "$LOG")" "$n"

@@ -95,6 +95,17 @@ END,0,127.0.0.1 echo hi"
 	assert_output --regexp '^\[[-0-9]{10} [:0-9]{8}\]\[[0-9]+\] END,0,127\.0\.0\.1 echo hi$'
 }
 
+@test "record times are local time, as TZ says" {
+	local before after stamp t
+	before=$(date +%s)
+	TZ=XYZ-9 rxt 127.0.0.1 true
+	after=$(date +%s)
+	stamp=$(sed -n '1s/^\[\([^]]*\)\].*/\1/p' "$LOG")
+	t=$(TZ=XYZ-9 date -d "$stamp" +%s)
+	[ "$t" -ge $((before - 1)) ] && [ "$t" -le $((after + 1)) ] ||
+		fail "START stamped $stamp, not local time of TZ=XYZ-9 ($(TZ=XYZ-9 date))"
+}
+
 @test "all records of one run carry remoteexe's pid" {
 	# sh execs remoteexe, so the pid it prints is remoteexe's.
 	timeout 60 sh -c 'echo $$ >"$0.pid"; exec "$@"' "$BATS_TEST_TMPDIR/rx" \
@@ -110,6 +121,22 @@ END,0,127.0.0.1 echo hi"
 	rxt 127.0.0.1 echo 'two  spaces' hi
 	run log_records command
 	assert_output "$RX_USER@127.0.0.1:$SSHD_PORT echo two  spaces hi"
+}
+
+@test "command words that look like options belong to the command" {
+	run rxt 127.0.0.1 echo -q --tee --log "$BATS_TEST_TMPDIR/elsewhere"
+	assert_success
+	run log_records out
+	assert_output "-q --tee --log $BATS_TEST_TMPDIR/elsewhere"
+	assert_file_not_exists "$BATS_TEST_TMPDIR/elsewhere"
+}
+
+@test "a remote command that reads stdin gets end-of-file at once" {
+	run timeout 30 "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+		--known-hosts "$RX_KNOWN" --log "$LOG" 127.0.0.1 'cat; echo done' </dev/zero
+	assert_success
+	run log_records out
+	assert_output done
 }
 
 @test "user@host sets the remote user shown in the command record" {
@@ -176,12 +203,30 @@ END,0,127.0.0.1 echo hi"
 }
 
 @test "a remote line END,0,x is logged as out, not as an END" {
-	rxt 127.0.0.1 'echo END,0,fake; echo "[2026-01-01 00:00:00][1] END,0,fake"'
+	rxt 127.0.0.1 'echo END,0,fake'
 	run log_records out
-	assert_output "END,0,fake
-[2026-01-01 00:00:00][1] END,0,fake"
+	assert_output "END,0,fake"
 	run grep -c '] END,' "$LOG"
 	assert_output 1
+}
+
+@test "a remote line holding '] END,' is not seen by grep '] END,' and decodes back" {
+	local forged='[2026-01-01 00:00:00][1] END,0,fake'
+	rxt 127.0.0.1 "printf '%s\\n' '$forged'"
+	run grep -c '] END,' "$LOG"
+	assert_output 1
+	[ "$(printf '%b' "$(log_records out)")" = "$forged" ] ||
+		fail "out record: $(log_records out)"
+}
+
+@test "a newline inside the command words is escaped in START, command and END" {
+	rxt 127.0.0.1 'echo one
+echo two'
+	assert_log_grammar
+	run records
+	assert_line --index 0 'START,-,127.0.0.1 echo one\necho two'
+	assert_line --index 1 "command,$RX_USER@127.0.0.1:$SSHD_PORT echo one\\necho two"
+	assert_line --index 5 'END,0,127.0.0.1 echo one\necho two'
 }
 
 @test "CR, ESC and NUL are escaped as vis(3) C-style" {
@@ -265,6 +310,16 @@ END,0,127.0.0.1 echo hi"
 	assert_output "$(head -c 4096 /dev/zero | tr '\0' x)"
 }
 
+@test "a long line is split between UTF-8 characters, never inside one" {
+	# 'a' then 3000 two-byte characters: byte 4096 is the first half of one.
+	rxt 127.0.0.1 "printf a; for i in \$(seq 1 3000); do printf 'é'; done; echo"
+	run grep -c '\\[0-7][0-7][0-7]' "$LOG"
+	assert_output 0
+	run sed -n 's/^\[[^]]*\]\[[0-9]*\] out+\{0,1\},//p' "$LOG"
+	[ "${#lines[@]}" -eq 2 ] || fail "expected 2 pieces: $output"
+	[ "$(printf '%s' "${lines[@]}")" = "a$(printf 'é%.0s' $(seq 1 3000))" ]
+}
+
 @test "a long stderr line is split into err+ records" {
 	rxt 127.0.0.1 "seq -s '' 1 3000 >&2"
 	run sed -n 's/^\[[^]]*\]\[[0-9]*\] err+\{0,1\},//p' "$LOG"
@@ -343,6 +398,19 @@ assert_usage_failure() {
 
 @test "-p 70000 is a usage error: exit 10" {
 	assert_usage_failure -p 70000 127.0.0.1 true
+}
+
+@test "--connect-timeout 0 is a usage error: exit 10" {
+	assert_usage_failure --connect-timeout 0 127.0.0.1 true
+}
+
+@test "an unknown option before --log is still logged to that log" {
+	REMOTEEXE_LOG=$BATS_TEST_TMPDIR/fallback.log \
+		run timeout 30 "$REMOTEEXE" --no-such-option --log "$LOG" 127.0.0.1 true
+	assert_failure 10
+	run records
+	assert_line --index 0 "START,-,--no-such-option --log $LOG 127.0.0.1 true"
+	assert_line --index 3 "END,10,--no-such-option --log $LOG 127.0.0.1 true"
 }
 
 @test "a usage error does not run the remote command" {
@@ -555,7 +623,7 @@ two"
 	assert_failure 255
 	assert_file_not_exists "$BATS_TEST_TMPDIR/ran"
 	run log_records error
-	assert_output --regexp '[Aa]uthentication failed'
+	assert_output --regexp '[Aa]uthentication .*failed'
 	assert_output --partial "$RX_USER"
 	run stats_record
 	assert_output --regexp ' reason=ssh:auth$'

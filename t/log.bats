@@ -30,6 +30,11 @@ closed_port() {
 	return 1
 }
 
+# stats_out_bytes: the out= of the stats record.
+stats_out_bytes() {
+	log_records stats | sed -n 's/.* out=\([0-9]*\) .*/\1/p'
+}
+
 # --- concurrent writers -------------------------------------------------
 
 @test "10 simultaneous runs sharing one log never tear a record" {
@@ -92,6 +97,29 @@ closed_port() {
 	run log_records out
 	assert_output "a
 b"
+}
+
+@test "a line is stamped when its first byte arrives" {
+	rxt 127.0.0.1 'printf a; sleep 2; echo b'
+	local first end
+	first=$(sed -n 's/^\[\([^]]*\)\]\[[0-9]*\] out,ab$/\1/p' "$LOG")
+	end=$(sed -n 's/^\[\([^]]*\)\]\[[0-9]*\] END,.*/\1/p' "$LOG")
+	[ -n "$first" ] && [ -n "$end" ] || fail "log: $(cat "$LOG")"
+	[ $(($(date -d "$end" +%s) - $(date -d "$first" +%s))) -ge 1 ] ||
+		fail "out,ab stamped $first, END $end"
+}
+
+@test "output larger than the SSH channel window streams without stalling" {
+	# About 4.8 MB, more than twice libssh2's 2 MB window; plain ssh takes
+	# well under a second here.
+	local start
+	start=$EPOCHREALTIME
+	run rxt 127.0.0.1 seq 1 700000
+	assert_success
+	awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { exit !(e - s < 10) }' ||
+		fail "took $(awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { print e - s }') s"
+	run stats_out_bytes
+	assert_output "$(seq 1 700000 | wc -c)"
 }
 
 # --- the JSON format ----------------------------------------------------
@@ -242,6 +270,34 @@ number 3 127.0.0.1 exit 3'
 	assert_output '{"kind":"end","rc":0}'
 }
 
+@test "--format json: the time offset follows TZ" {
+	LOG=$BATS_TEST_TMPDIR/json.log
+	TZ=XYZ+3:30 rxt --format json 127.0.0.1 true
+	run jq -r '.time[23:]' "$LOG"
+	assert_output "$(printf -- '-03:30\n%.0s' 1 2 3 4)"
+}
+
+@test "--format json: a usage failure is logged as JSON too" {
+	LOG=$BATS_TEST_TMPDIR/json.log
+	run timeout 30 "$REMOTEEXE" --format json --log "$LOG" --connect-timeout abc 127.0.0.1 true
+	assert_failure 10
+	assert_each_line_json "$LOG"
+	run jq -r '"\(.kind) \(.rc)"' "$LOG"
+	assert_output "start null
+error null
+stats null
+end 10"
+}
+
+@test "--format json with --log - writes JSON lines to standard output" {
+	run --separate-stderr rxt --format json --log - 127.0.0.1 echo hi
+	assert_success
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/stdout"
+	assert_each_line_json "$BATS_TEST_TMPDIR/stdout"
+	run jq -r 'select(.kind == "out") | .line' "$BATS_TEST_TMPDIR/stdout"
+	assert_output hi
+}
+
 # --- terminal or not ----------------------------------------------------
 
 # rx_cmdline ARGS...: the remoteexe command line for script -c.
@@ -275,6 +331,8 @@ rx_cmdline() {
 	assert_success
 	assert_output ""
 	[ -z "$stderr" ] || fail "stderr: $stderr"
+	run log_records out
+	assert_output to-out
 }
 
 @test "--tee copies remote stdout and stderr without a terminal, byte for byte" {
@@ -293,10 +351,15 @@ rx_cmdline() {
 
 # --- cron's environment -------------------------------------------------
 
-# cron_rx ARGS...: remoteexe with the bare environment cron gives.
+# cron_rx ARGS...: remoteexe with the bare environment cron gives (the
+# sanitizers' settings of make check-asan pass through).
 cron_rx() {
-	env -i PATH=/usr/bin:/bin HOME="$HOME" timeout 60 "$REMOTEEXE" \
-		-i "$RX_KEY" --known-hosts "$RX_KNOWN" --log "$LOG" "$@"
+	local keep=() v
+	for v in ASAN_OPTIONS UBSAN_OPTIONS; do
+		[ -z "${!v:-}" ] || keep+=("$v=${!v}")
+	done
+	env -i PATH=/usr/bin:/bin HOME="$HOME" "${keep[@]}" timeout 60 \
+		"$REMOTEEXE" -i "$RX_KEY" --known-hosts "$RX_KNOWN" --log "$LOG" "$@"
 }
 
 @test "under cron's environment a successful run is silent and logged" {

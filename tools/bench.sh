@@ -22,8 +22,9 @@
 #
 # Environment (defaults): BENCH_RUNS (5) BENCH_LAT_N (20) BENCH_LINES (1000000)
 # BENCH_SEED_LINES (2000) BENCH_BULK_BYTES (1000000000) BENCH_BIGLINE_BYTES
-# (50000000) BENCH_CONC (50) BENCH_CONC_LINES (20000) BENCH_TIMEOUT (300 s per
-# run) BENCH_STRICT (0) BENCH_KEEP (0: keep the temp dir) BENCH_MAKE (1; 0
+# (50000000) BENCH_CONC (50) BENCH_CONC_LINES (20000) BENCH_TIMEOUT (180 s per
+# run) BENCH_BUDGET (150 s: a measurement is not repeated once it has taken
+# that long, nor after a remoteexe run of it failed) BENCH_STRICT (0) BENCH_KEEP (0: keep the temp dir) BENCH_MAKE (1; 0
 # skips the build) REMOTEEXE (./remoteexe) TMPDIR (/tmp; the bulk log needs ~1.4 x BULK bytes free).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -48,7 +49,8 @@ BULK=${BENCH_BULK_BYTES:-1000000000};	num BENCH_BULK_BYTES "$BULK" 100 100000000
 BIGLINE=${BENCH_BIGLINE_BYTES:-50000000}; num BENCH_BIGLINE_BYTES "$BIGLINE" 1 10000000000
 CONC=${BENCH_CONC:-50};			num BENCH_CONC "$CONC" 1 500
 CONC_LINES=${BENCH_CONC_LINES:-20000};	num BENCH_CONC_LINES "$CONC_LINES" 1 10000000
-TO=${BENCH_TIMEOUT:-300};		num BENCH_TIMEOUT "$TO" 1 86400
+TO=${BENCH_TIMEOUT:-180};		num BENCH_TIMEOUT "$TO" 1 86400
+BUDGET=${BENCH_BUDGET:-150};		num BENCH_BUDGET "$BUDGET" 0 86400
 STRICT=${BENCH_STRICT:-0}
 
 # --- tools -------------------------------------------------------------------
@@ -103,6 +105,7 @@ DEST=$RX_USER@127.0.0.1
 echo "bench: sshd $SSHD_PID on 127.0.0.1:$SSHD_PORT, work dir $W" >&2
 
 # --- helpers -----------------------------------------------------------------
+KG=20	# timeout's TERM->KILL for remoteexe: room for its own stop (kill-grace 5 s)
 FAILS=()
 US=0	# elapsed microseconds of the last timed run
 RC=0	# its exit status
@@ -121,15 +124,17 @@ timed() {
 rx() {
 	local log=$1
 	shift
-	timeout -k 5 "$TO" "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+	timeout -k "$KG" "$TO" "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
 		--known-hosts "$RX_KNOWN" --log "$log" 127.0.0.1 "$@" \
 		>/dev/null 2>>"$W/rx.stderr"
 }
-# rx_tm TIMEFILE LOG CMD: the same under /usr/bin/time (wall user sys maxrss_kb).
+# rx_tm TIMEFILE LOG CMD: the same under /usr/bin/time (wall user sys maxrss_kb);
+# time outside timeout, so that it waits for remoteexe's own stop on expiry
+# (rusage of children: timeout's is negligible, %M is remoteexe's).
 rx_tm() {
 	local tf=$1 log=$2
 	shift 2
-	timeout -k 5 "$TO" /usr/bin/time -f '%e %U %S %M' -o "$tf" \
+	/usr/bin/time -f '%e %U %S %M' -o "$tf" timeout -k "$KG" "$TO" \
 		"$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
 		--known-hosts "$RX_KNOWN" --log "$log" 127.0.0.1 "$@" \
 		>/dev/null 2>>"$W/rx.stderr"
@@ -140,7 +145,7 @@ sshx() {
 ssh_tm() {
 	local tf=$1
 	shift
-	timeout -k 5 "$TO" /usr/bin/time -f '%e %U %S %M' -o "$tf" \
+	/usr/bin/time -f '%e %U %S %M' -o "$tf" timeout -k 5 "$TO" \
 		"${SSH_CMD[@]}" "$DEST" "$@" >/dev/null 2>>"$W/ssh.stderr"
 }
 ssh_ts() {
@@ -182,9 +187,24 @@ check_log() {
 	if [ -n "$p" ]; then
 		FAILS+=("$label: $p")
 		{ echo "== $label"; tail -n 5 "$log" 2>/dev/null | cut -c1-300; } >>"$W/failed.tails"
+		rm -f "$log"
+		return 1
 	fi
 	rm -f "$log"
+	return 0
 }
+
+# again I T0 NAME: may measurement NAME (started at $SECONDS = T0) run its
+# round I? Not after RUNS rounds, nor once it has used up BUDGET seconds.
+again() {
+	[ "$1" -le "$RUNS" ] || return 1
+	if [ "$1" -gt 1 ] && [ $((SECONDS - $2)) -ge "$BUDGET" ]; then
+		NOTES+=("$3: $(( $1 - 1 )) of $RUNS runs (BENCH_BUDGET $BUDGET s used up)")
+		return 1
+	fi
+	return 0
+}
+NOTES=()
 
 # stat3 VALUES...: "median min max"
 stat3() {
@@ -194,11 +214,20 @@ stat3() {
 		      print m, a[1], a[NR] }'
 }
 med() { stat3 "$@" | cut -d' ' -f1; }
-calc() { awk "BEGIN { printf \"$1\n\", $2 }"; }
+calc() {
+	case $2 in
+	*nan*) echo - ;;
+	*) awk "BEGIN { printf \"$1\n\", $2 }" 2>/dev/null || echo - ;;
+	esac
+}
 mb() { awk -v b="$1" 'BEGIN { if (b >= 1e9) printf "%g GB\n", b / 1e9; else if (b >= 1e6) printf "%g MB\n", b / 1e6; else printf "%d bytes\n", b }'; }
 # verdict OK_EXPRESSION (awk): sets V to ok or MISS (no subshell: counts MISSED)
 verdict() {
-	if awk "BEGIN { exit !($1) }"; then V=ok; else V=MISS; MISSED=$((MISSED + 1)); fi
+	case $1 in
+	*nan* | *-\ *) V=MISS ;;	# not measured
+	*) if awk "BEGIN { exit !($1) }" 2>/dev/null; then V=ok; else V=MISS; fi ;;
+	esac
+	[ "$V" = ok ] || MISSED=$((MISSED + 1))
 }
 MISSED=0
 
@@ -223,10 +252,15 @@ done
 # --- lines -------------------------------------------------------------------
 echo "bench: lines, $RUNS x seq 1 $LINES (seed: seq 1 $SEED_LINES)" >&2
 ln_rx=() ln_ssh=() ln_ts=() ln_seed=()
-for ((i = 1; i <= RUNS; i++)); do
+t_start=$SECONDS
+stop=
+for ((i = 1; ; i++)); do
+	again "$i" "$t_start" lines || break
 	timed rx "$W/lines.log" "seq 1 $LINES"
 	ln_rx+=("$(calc %.6f "$US / 1e6")")
-	check_log "lines run $i" "$W/lines.log" "$RC" "$LINES"
+	if ! check_log "lines run $i" "$W/lines.log" "$RC" "$LINES"; then
+		stop=1
+	fi
 	timed sshx "seq 1 $LINES"
 	ln_ssh+=("$(calc %.6f "$US / 1e6")")
 	if [ "$HAVE_TS" = 1 ]; then
@@ -242,6 +276,7 @@ for ((i = 1; i <= RUNS; i++)); do
 	n=$(wc -l <"$W/seed.log")
 	[ "$n" = $((SEED_LINES + 3)) ] || FAILS+=("seed run $i: $n log lines, want $((SEED_LINES + 3)) (baseline broken)")
 	rm -f "$W/seed.log"
+	if [ -n "$stop" ]; then NOTES+=("lines: not repeated after remoteexe failed run $i"); break; fi
 done
 
 # --- bulk, cpu, memory -------------------------------------------------------
@@ -250,30 +285,47 @@ s=$(printf '0123456789%.0s' 1 2 3 4 5 6 7 8 9 10)
 BULK_CMD="yes ${s:0:99} | head -c $BULK"
 bulk_out=$((BULK / 100 + (BULK % 100 > 0 ? 1 : 0)))
 bk_rx=() bk_ssh=() cpu_rx=() cpu_ssh=() rss_rx=() rss_ssh=()
-for ((i = 1; i <= RUNS; i++)); do
+t_start=$SECONDS
+stop=
+for ((i = 1; ; i++)); do
+	again "$i" "$t_start" bulk || break
+	rm -f "$W/tm"
 	timed rx_tm "$W/tm" "$W/bulk.log" "$BULK_CMD"
 	bk_rx+=("$(calc %.3f "$BULK / ($US / 1e6) / 1e6")")
-	read -r _ u sy m <"$W/tm"
-	cpu_rx+=("$(calc %.3f "($u + $sy) / ($BULK / 1e9)")")
-	rss_rx+=("$m")
-	check_log "bulk run $i" "$W/bulk.log" "$RC" "$bulk_out" "" "$BULK"
+	if read -r _ u sy m < <(tail -n 1 "$W/tm" 2>/dev/null) && [ -n "$m" ]; then
+		cpu_rx+=("$(calc %.3f "($u + $sy) / ($BULK / 1e9)")")
+		rss_rx+=("$m")
+	fi
+	if ! check_log "bulk run $i" "$W/bulk.log" "$RC" "$bulk_out" "" "$BULK"; then
+		stop=1
+	fi
+	rm -f "$W/tm"
 	timed ssh_tm "$W/tm" "$BULK_CMD"
 	[ "$RC" = 0 ] || FAILS+=("ssh bulk run $i: exit $RC (baseline broken)")
 	bk_ssh+=("$(calc %.3f "$BULK / ($US / 1e6) / 1e6")")
-	read -r _ u sy m <"$W/tm"
-	cpu_ssh+=("$(calc %.3f "($u + $sy) / ($BULK / 1e9)")")
-	rss_ssh+=("$m")
+	if read -r _ u sy m < <(tail -n 1 "$W/tm" 2>/dev/null) && [ -n "$m" ]; then
+		cpu_ssh+=("$(calc %.3f "($u + $sy) / ($BULK / 1e9)")")
+		rss_ssh+=("$m")
+	fi
+	if [ -n "$stop" ]; then NOTES+=("bulk: not repeated after remoteexe failed run $i"); break; fi
 done
 
 echo "bench: memory, $RUNS x one $BIGLINE-byte line without newline" >&2
 big_plus=$(( (BIGLINE - 1) / 4096 ))
 rss_big=() big_s=()
-for ((i = 1; i <= RUNS; i++)); do
+t_start=$SECONDS
+stop=
+for ((i = 1; ; i++)); do
+	again "$i" "$t_start" "big line" || break
+	rm -f "$W/tm"
 	timed rx_tm "$W/tm" "$W/big.log" "head -c $BIGLINE /dev/zero | tr '\\0' x"
-	read -r _ u sy m <"$W/tm"
-	rss_big+=("$m")
+	if read -r _ u sy m < <(tail -n 1 "$W/tm" 2>/dev/null) && [ -n "$m" ]; then
+		rss_big+=("$m")
+	fi
 	big_s+=("$(calc %.3f "$US / 1e6")")
-	check_log "big line run $i" "$W/big.log" "$RC" 1 "$big_plus" "$BIGLINE"
+	if ! check_log "big line run $i" "$W/big.log" "$RC" 1 "$big_plus" "$BIGLINE"; then
+		NOTES+=("big line: not repeated after remoteexe failed run $i"); break
+	fi
 done
 
 # --- log integrity under concurrency -----------------------------------------
@@ -405,6 +457,7 @@ echo "  bulk MB/s: remoteexe $bk_rx_lo..$bk_rx_hi, ssh $bk_ssh_lo..$bk_ssh_hi"
 echo "  cpu s/GB: remoteexe ${cpu_rx[*]}; ssh ${cpu_ssh[*]}"
 echo "  big line: median $big_m s; RSS KiB ${rss_big[*]}; bulk RSS KiB ${rss_rx[*]}"
 echo "  integrity: $CONC runs in $conc_s s, $conc_lines log lines"
+[ "${#NOTES[@]}" -eq 0 ] || printf '  note: %s\n' "${NOTES[@]}"
 
 status=0
 if [ "${#FAILS[@]}" -gt 0 ]; then

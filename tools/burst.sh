@@ -56,7 +56,7 @@ burst() {
 				"echo \$\$ >> $W/count.$name" \
 				</dev/null >/dev/null 2>>"$W/stderr.$name" &
 		else
-			timeout -k 5 "$T" "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+			timeout -k 20 "$T" "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
 				--known-hosts "$RX_KNOWN" --log "$W/log.$name" \
 				127.0.0.1 "echo \$\$ >> $W/count.$name" \
 				</dev/null >/dev/null 2>>"$W/stderr.$name" &
