@@ -513,11 +513,17 @@ stop_trap_job() {
 }
 
 @test "a remote command silent for longer than --alive is not declared dead" {
-	run rxt 30 --alive 2 127.0.0.1 "sleep 4; echo awake"
+	run rxt 30 --alive 3 127.0.0.1 "sleep 7; echo awake"
 	assert_equal "$status" 0
 	assert_equal "$(log_records out)" "awake"
 	assert_regex "$(log_records stats)" ' attempts=1 reason=exit$'
-	assert_equal "$(last_record)" "END,0,127.0.0.1 sleep 4; echo awake"
+	assert_equal "$(last_record)" "END,0,127.0.0.1 sleep 7; echo awake"
+}
+
+@test "--alive below 3 seconds is a usage error" {
+	run rxt 30 --alive 2 127.0.0.1 true
+	assert_equal "$status" 10
+	assert_equal "$(last_record)" "END,10,-p $SSHD_PORT -i $RX_KEY --known-hosts $RX_KNOWN --log $LOG --alive 2 127.0.0.1 true"
 }
 
 @test "SIGUSR1 logs a state record with phase=running and the run goes on to END,0" {
