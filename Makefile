@@ -31,7 +31,11 @@ ${PROG}: ${OBJS}
 
 ${OBJS}: ${HDRS}
 
-check: ${PROG}
+# The Debian packages the build and the tests need (installed when root).
+deps:
+	sh tools/demo.sh --deps
+
+check: deps ${PROG}
 	${BATS} ${TESTS}
 
 # The same suite against a build with AddressSanitizer and UBSan.
@@ -41,7 +45,7 @@ ASAN_FLAGS=	-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 	mkdir -p .asan
 	${CC} ${ALL_CFLAGS} ${ASAN_FLAGS} ${LDFLAGS} -o $@ ${SRCS} ${PKG_LIBS}
 
-check-asan: .asan/${PROG}
+check-asan: deps .asan/${PROG}
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	REMOTEEXE=${CURDIR}/.asan/${PROG} ${BATS} ${TESTS}
@@ -69,4 +73,4 @@ uninstall:
 clean:
 	rm -rf ${PROG} ${OBJS} .asan
 
-.PHONY: all check check-asan demo bench bench-burst lint install uninstall clean
+.PHONY: all deps check check-asan demo bench bench-burst lint install uninstall clean

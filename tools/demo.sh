@@ -9,7 +9,7 @@
 set -u
 
 PKGS="libssh2-1-dev libbsd-dev pkg-config gcc make openssh-server \
-openssh-client bats bats-assert bats-support bats-file mandoc"
+openssh-client bats bats-assert bats-support bats-file mandoc jq procps"
 SSHD=${SSHD:-/usr/sbin/sshd}
 
 cd "$(dirname "$0")/.." || exit 1
@@ -36,15 +36,20 @@ deps() {
 		return 1
 	fi
 	echo "demo: installing:$missing"
-	case $missing in
-	*openssh-server*)
-		echo "demo: note: installing openssh-server also enables the" \
-		    "system sshd (port 22); the demo does not use it" ;;
-	esac
+	# Installing openssh-server must not start the system sshd (port 22).
+	policy=/usr/sbin/policy-rc.d
+	made_policy=
+	if [ ! -e $policy ]; then
+		printf '#!/bin/sh\nexit 101\n' >$policy && chmod 755 $policy &&
+		    made_policy=1
+	fi
 	# $missing is a word list on purpose.
 	# shellcheck disable=SC2086
 	apt-get update && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y $missing
+	rc=$?
+	[ -z "$made_policy" ] || rm -f $policy
+	return $rc
 }
 
 if [ "${1:-}" = --deps ]; then
