@@ -190,23 +190,65 @@ fail:
 	return -1;
 }
 
+/*
+ * getaddrinfo(3) has no timeout; getaddrinfo_a(3) (in glibc's libc since
+ * 2.34) lets the wait be bounded and interrupted.  The request is static:
+ * a lookup that cannot be cancelled may still write to it after we gave up.
+ */
+static int
+resolve(struct job *job, const char *port, int64_t deadline,
+    struct addrinfo **res, enum wait *w)
+{
+	static struct addrinfo hints;
+	static struct gaicb cb;
+	static char service[16];
+	struct gaicb *list[1] = { &cb };
+	struct timespec slice = { 0, 100 * 1000000 };
+	int rc, sig;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	strlcpy(service, port, sizeof(service));
+	memset(&cb, 0, sizeof(cb));
+	cb.ar_name = job->host;
+	cb.ar_service = service;
+	cb.ar_request = &hints;
+	if ((rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0)
+		return rc;
+	while ((rc = gai_error(&cb)) == EAI_INPROGRESS) {
+		if ((sig = job->stop_signal(job)) != 0) {
+			job->signo = sig;
+			*w = W_SIGNAL;
+		} else if (deadline != 0 && now_ms() >= deadline)
+			*w = W_TIMEOUT;
+		if (*w != W_READY) {
+			gai_cancel(&cb);
+			return EAI_AGAIN;
+		}
+		gai_suspend((const struct gaicb *const *)list, 1, &slice);
+	}
+	*res = cb.ar_result;
+	return rc;
+}
+
 /* Resolve and connect, trying every address (IPv4 and IPv6) in turn. */
 static enum failure
 session_connect(struct session *ss, int64_t deadline, char *msg, size_t len)
 {
 	struct job *job = ss->job;
-	struct addrinfo hints, *res, *ai;
+	struct addrinfo *res, *ai;
 	char port[16];
 	enum wait w = W_READY;
 	int gai, fd = -1;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
 	snprintf(port, sizeof(port), "%d", job->port);
 	job->phase = "connect";
-	if ((gai = getaddrinfo(job->host, port, &hints, &res)) != 0) {
-		snprintf(msg, len, "%s: %s", job->host, gai_strerror(gai));
+	if ((gai = resolve(job, port, deadline, &res, &w)) != 0) {
+		if (w == W_SIGNAL)
+			return FAIL_STOPPED;
+		snprintf(msg, len, "%s: %s", job->host, w == W_TIMEOUT ?
+		    "name lookup timed out" : gai_strerror(gai));
 		return gai == EAI_AGAIN ? FAIL_CONNECT : FAIL_RESOLVE;
 	}
 	for (ai = res; ai != NULL && fd == -1 && w == W_READY;
