@@ -18,7 +18,7 @@
 
 #include "log.h"
 
-#define BUFSZ		(128 * 1024)
+#define BUFSZ		(64 * 1024)
 #define HDR_MAX		128	/* text header or JSON prefix */
 #define ESC_MAX(n)	((n) * 6 + 16)	/* worst case: \u00XX per byte */
 
@@ -181,11 +181,15 @@ static char *
 escape(char *d, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	const unsigned char *run;
 	size_t n;
 
 	while (p < end) {
-		if (bclass[*p] == 0) {
-			*d++ = *p++;
+		for (run = p; p < end && bclass[*p] == 0; p++)
+			;
+		if (p > run) {
+			memcpy(d, run, p - run);
+			d += p - run;
 			continue;
 		}
 		if (bclass[*p] > 1 && (n = utf8_len(p, end, bclass[*p])) > 0) {

@@ -27,8 +27,8 @@
 #include "log.h"
 #include "session.h"
 
-#define WINDOW		(1024 * 1024)
-#define READSZ		(128 * 1024)
+#define WINDOW		(512 * 1024)
+#define READSZ		(64 * 1024)
 #define MARKER		"\036remoteexe-pgid="
 #define MARKER_MAX	64
 #define CLOSE_WAIT_MS	5000
