@@ -36,7 +36,7 @@ ${OBJS}: ${HDRS}
 
 # The Debian packages the build and the tests need (installed when root).
 deps:
-	sh tools/demo.sh --deps
+	bash tools/demo.sh --deps
 
 check: deps ${PROG}
 	${BATS} ${TESTS}
@@ -54,7 +54,7 @@ check-asan: deps .asan/${PROG}
 	REMOTEEXE=${CURDIR}/.asan/${PROG} ${BATS} ${ASAN_TESTS}
 
 demo:
-	sh tools/demo.sh
+	bash tools/demo.sh
 
 bench: ${PROG}
 	sh tools/bench.sh

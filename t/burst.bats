@@ -33,8 +33,7 @@ teardown() {
 				[ -e "$go" ] && break
 				sleep 0.05
 			done
-			exec "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
-				--known-hosts "$RX_KNOWN" --log "$LOG" \
+			exec "$REMOTEEXE" "${RX_OPTS[@]}" \
 				127.0.0.1 "echo burst-$i >>$side"
 		) >/dev/null 2>>"$BATS_TEST_TMPDIR/stderr" 3>&- &
 		pids+=($!)

@@ -40,16 +40,18 @@ user_config() {
 	chmod 600 "$HOME/.ssh/config"
 }
 
-# records: every record without its time and pid, elapsed masked.
-records() {
-	sed -e 's/^\[[^]]*\]\[[0-9]*\] //' \
-		-e 's/^stats,elapsed=[0-9]*\.[0-9]*/stats,elapsed=S/' "$LOG"
-}
-
 # assert_ran_on_fixture: the command record names the fixture's port.
 assert_ran_on_fixture() {
 	run log_records command
 	assert_output --regexp "^$RX_USER@127\.0\.0\.1:$SSHD_PORT "
+}
+
+# assert_config_reaches_fixture HOST: with -F $BATS_TEST_TMPDIR/config,
+# remoteexe HOST true succeeds, and on the fixture.
+assert_config_reaches_fixture() {
+	run rxc -F "$BATS_TEST_TMPDIR/config" "$1" true
+	assert_success
+	assert_ran_on_fixture
 }
 
 # assert_echo_hi_logged: the log of "fix echo hi" run on the fixture.
@@ -73,10 +75,8 @@ strict_config() {
 # assert_hostkey_added KNOWN_HOSTS: the fixture's key was recorded there,
 # and so was a hostkey,added record.
 assert_hostkey_added() {
-	local fp
-	fp=$(ssh-keygen -lf "$FIX/host_ed25519.pub" | awk '{ print $2 }')
 	run log_records hostkey
-	assert_output "added [127.0.0.1]:$SSHD_PORT ssh-ed25519 $fp"
+	assert_output "added [127.0.0.1]:$SSHD_PORT ssh-ed25519 $(host_fingerprint)"
 	run cut -d' ' -f1-3 "$1"
 	assert_output "[127.0.0.1]:$SSHD_PORT $(cut -d' ' -f1,2 "$FIX/host_ed25519.pub")"
 }
@@ -159,9 +159,7 @@ END,10,fix touch $BATS_TEST_TMPDIR/ran"
 		printf 'Host fix\n\tPort %s\n\tHostName 127.0.0.2\n' "$CLOSED"
 		printf 'Host *\n\tUser nobody\n'
 	} >"$BATS_TEST_TMPDIR/config"
-	run rxc -F "$BATS_TEST_TMPDIR/config" fix true
-	assert_success
-	assert_ran_on_fixture
+	assert_config_reaches_fixture fix
 }
 
 @test "a !negated pattern excludes a Host block even when another pattern matches" {
@@ -169,23 +167,17 @@ END,10,fix touch $BATS_TEST_TMPDIR/ran"
 		printf 'Host !fix *\n\tPort %s\n' "$CLOSED"
 		alias_block
 	} >"$BATS_TEST_TMPDIR/config"
-	run rxc -F "$BATS_TEST_TMPDIR/config" fix true
-	assert_success
-	assert_ran_on_fixture
+	assert_config_reaches_fixture fix
 }
 
 @test "Host patterns match with * and ?" {
 	alias_block 'f?x.*' >"$BATS_TEST_TMPDIR/config"
-	run rxc -F "$BATS_TEST_TMPDIR/config" fix.example.com true
-	assert_success
-	assert_ran_on_fixture
+	assert_config_reaches_fixture fix.example.com
 }
 
 @test "the host is matched in lower case, as ssh does" {
 	alias_block >"$BATS_TEST_TMPDIR/config"
-	run rxc -F "$BATS_TEST_TMPDIR/config" FIX true
-	assert_success
-	assert_ran_on_fixture
+	assert_config_reaches_fixture FIX
 }
 
 @test "Match all applies to every host; other Match criteria never apply" {
@@ -194,9 +186,7 @@ END,10,fix touch $BATS_TEST_TMPDIR/ran"
 		printf 'Match all\n'
 		alias_block | tail -n +2
 	} >"$BATS_TEST_TMPDIR/config"
-	run rxc -F "$BATS_TEST_TMPDIR/config" anyname true
-	assert_success
-	assert_ran_on_fixture
+	assert_config_reaches_fixture anyname
 }
 
 @test "Include reads the files its glob matches, in order, relative to ~/.ssh" {
@@ -205,9 +195,7 @@ END,10,fix touch $BATS_TEST_TMPDIR/ran"
 	printf 'Host *\n\tPort %s\n' "$CLOSED" >"$HOME/.ssh/conf.d/20-all.conf"
 	printf 'Host fix\n\tPort %s\n' "$CLOSED" >"$HOME/.ssh/conf.d/05-fix.off"
 	printf 'Include conf.d/*.conf\n' >"$BATS_TEST_TMPDIR/config"
-	run rxc -F "$BATS_TEST_TMPDIR/config" fix true
-	assert_success
-	assert_ran_on_fixture
+	assert_config_reaches_fixture fix
 }
 
 @test "an Include inside a Host block that does not match is not applied" {
@@ -217,9 +205,7 @@ END,10,fix touch $BATS_TEST_TMPDIR/ran"
 		printf 'Host other\n\tInclude other\n'
 		alias_block
 	} >"$BATS_TEST_TMPDIR/config"
-	run rxc -F "$BATS_TEST_TMPDIR/config" fix true
-	assert_success
-	assert_ran_on_fixture
+	assert_config_reaches_fixture fix
 }
 
 @test "%h in IdentityFile is the HostName connected to" {
@@ -230,9 +216,7 @@ END,10,fix touch $BATS_TEST_TMPDIR/ran"
 		printf '\tIdentityFile %s/keys/%%h\n' "$BATS_TEST_TMPDIR"
 		printf '\tIdentitiesOnly yes\n'
 	} >"$BATS_TEST_TMPDIR/config"
-	run rxc -F "$BATS_TEST_TMPDIR/config" fix true
-	assert_success
-	assert_ran_on_fixture
+	assert_config_reaches_fixture fix
 }
 
 # --- a bad config is an invalid invocation -------------------------------
@@ -308,8 +292,7 @@ END,10,fix touch $BATS_TEST_TMPDIR/ran"
 @test "StrictHostKeyChecking no in the config never accepts a changed host key" {
 	local kh=$BATS_TEST_TMPDIR/known
 	ssh-keygen -q -t ed25519 -N '' -C other -f "$BATS_TEST_TMPDIR/other"
-	printf '[127.0.0.1]:%s %s\n' "$SSHD_PORT" \
-		"$(cut -d' ' -f1,2 "$BATS_TEST_TMPDIR/other.pub")" >"$kh"
+	known_hosts_line "$BATS_TEST_TMPDIR/other.pub" >"$kh"
 	cp "$kh" "$BATS_TEST_TMPDIR/known.before"
 	strict_config no "$kh"
 	run rxc -F "$BATS_TEST_TMPDIR/config" fix touch "$BATS_TEST_TMPDIR/ran"

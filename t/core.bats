@@ -9,31 +9,15 @@ load helper
 setup_file() { fixture_setup; }
 teardown_file() { fixture_teardown; }
 
-# rxt ARGS...: rx under a time bound, so a hung remoteexe fails one test
-# instead of the suite (timeout cannot run a shell function).
-rxt() {
-	timeout 60 "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
-		--known-hosts "$RX_KNOWN" --log "$LOG" "$@"
-}
-
-# rxk KNOWN_HOSTS ARGS...: like rxt with another known_hosts file.
+# rxk KNOWN_HOSTS ARGS...: rx with another known_hosts file.
 rxk() {
-	local known=$1
-	shift
-	timeout 60 "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
-		--known-hosts "$known" --log "$LOG" "$@"
+	RX_KNOWN=$1 rx "${@:2}"
 }
 
-# rxn ARGS...: like rxt without --log.
+# rxn ARGS...: like rx without --log.
 rxn() {
 	timeout 60 "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
 		--known-hosts "$RX_KNOWN" "$@"
-}
-
-# records [FILE]: every record without its time and pid, elapsed masked.
-records() {
-	sed -e 's/^\[[^]]*\]\[[0-9]*\] //' \
-		-e 's/^stats,elapsed=[0-9]*\.[0-9]*/stats,elapsed=S/' "${1:-$LOG}"
 }
 
 # stats_record: the rest of the stats record (exactly one is expected).
@@ -43,37 +27,19 @@ stats_record() {
 	log_records stats
 }
 
-# closed_port: a port on 127.0.0.1 where nothing listens.
-closed_port() {
-	local p i
-	for i in $(seq 1 20); do
-		p=$((30000 + RANDOM % 30000))
-		if ! (exec 9<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
-# host_fingerprint: SHA256 fingerprint of the fixture's host key.
-host_fingerprint() {
-	ssh-keygen -lf "$FIX/host_ed25519.pub" | awk '{ print $2 }'
-}
-
 # --- grammar and the frame of a run -------------------------------------
 
 @test "every line of the log of several runs is a record of the grammar" {
-	rxt 127.0.0.1 echo hi
-	rxt 127.0.0.1 'echo to-err >&2; exit 3' || true
-	rxt 127.0.0.1 'seq 1 20; printf "no newline"'
+	rx 127.0.0.1 echo hi
+	rx 127.0.0.1 'echo to-err >&2; exit 3' || true
+	rx 127.0.0.1 'seq 1 20; printf "no newline"'
 	timeout 30 "$REMOTEEXE" --log "$LOG" 127.0.0.1 || true
 	[ "$(grep -c '] END,' "$LOG")" -eq 4 ]
 	assert_log_grammar
 }
 
 @test "a successful run logs exactly START, command, out, stats and END" {
-	run rxt 127.0.0.1 echo hi
+	run rx 127.0.0.1 echo hi
 	assert_success
 	run records
 	assert_output "START,-,127.0.0.1 echo hi
@@ -84,13 +50,13 @@ END,0,127.0.0.1 echo hi"
 }
 
 @test "START,-,PARAMS comes first with the operands space-joined and options excluded" {
-	rxt --connect-timeout 10 --retries 1 127.0.0.1 echo hi
+	rx --connect-timeout 10 --retries 1 127.0.0.1 echo hi
 	run head -n 1 "$LOG"
 	assert_output --regexp '^\[[-0-9]{10} [:0-9]{8}\]\[[0-9]+\] START,-,127\.0\.0\.1 echo hi$'
 }
 
 @test "END,RC,PARAMS comes last with remoteexe's exit status and the operands" {
-	rxt --connect-timeout 10 127.0.0.1 echo hi
+	rx --connect-timeout 10 127.0.0.1 echo hi
 	run tail -n 1 "$LOG"
 	assert_output --regexp '^\[[-0-9]{10} [:0-9]{8}\]\[[0-9]+\] END,0,127\.0\.0\.1 echo hi$'
 }
@@ -98,7 +64,7 @@ END,0,127.0.0.1 echo hi"
 @test "record times are local time, as TZ says" {
 	local before after stamp t
 	before=$(date +%s)
-	TZ=XYZ-9 rxt 127.0.0.1 true
+	TZ=XYZ-9 rx 127.0.0.1 true
 	after=$(date +%s)
 	stamp=$(sed -n '1s/^\[\([^]]*\)\].*/\1/p' "$LOG")
 	t=$(TZ=XYZ-9 date -d "$stamp" +%s)
@@ -118,13 +84,13 @@ END,0,127.0.0.1 echo hi"
 }
 
 @test "the command record shows USER@HOST:PORT and the command words space-joined" {
-	rxt 127.0.0.1 echo 'two  spaces' hi
+	rx 127.0.0.1 echo 'two  spaces' hi
 	run log_records command
 	assert_output "$RX_USER@127.0.0.1:$SSHD_PORT echo two  spaces hi"
 }
 
 @test "command words that look like options belong to the command" {
-	run rxt 127.0.0.1 echo -q --tee --log "$BATS_TEST_TMPDIR/elsewhere"
+	run rx 127.0.0.1 echo -q --tee --log "$BATS_TEST_TMPDIR/elsewhere"
 	assert_success
 	run log_records out
 	assert_output "-q --tee --log $BATS_TEST_TMPDIR/elsewhere"
@@ -140,7 +106,7 @@ END,0,127.0.0.1 echo hi"
 }
 
 @test "user@host sets the remote user shown in the command record" {
-	rxt "$RX_USER@127.0.0.1" true
+	rx "$RX_USER@127.0.0.1" true
 	run log_records command
 	assert_output "$RX_USER@127.0.0.1:$SSHD_PORT true"
 	run log_records START
@@ -150,14 +116,14 @@ END,0,127.0.0.1 echo hi"
 # --- exit statuses ------------------------------------------------------
 
 @test "the remote exit status 0 is remoteexe's exit status" {
-	run rxt 127.0.0.1 true
+	run rx 127.0.0.1 true
 	assert_success
 	run log_records END
 	assert_output "0,127.0.0.1 true"
 }
 
 @test "the remote exit status 3 is remoteexe's exit status and END,3" {
-	run rxt 127.0.0.1 exit 3
+	run rx 127.0.0.1 exit 3
 	assert_failure 3
 	run log_records END
 	assert_output "3,127.0.0.1 exit 3"
@@ -166,7 +132,7 @@ END,0,127.0.0.1 echo hi"
 }
 
 @test "a remote exit 255 gives 255 and the log says reason=exit" {
-	run rxt 127.0.0.1 exit 255
+	run rx 127.0.0.1 exit 255
 	assert_failure 255
 	run stats_record
 	assert_output --regexp '^elapsed=[0-9]+\.[0-9]{3} out=0 err=0 attempts=1 reason=exit$'
@@ -175,7 +141,7 @@ END,0,127.0.0.1 echo hi"
 }
 
 @test "a remote command killed by SIGKILL gives 137 and reason=signal:KILL" {
-	run rxt 127.0.0.1 'kill -9 $$'
+	run rx 127.0.0.1 'kill -9 $$'
 	assert_failure 137
 	run stats_record
 	assert_output --regexp ' reason=signal:KILL$'
@@ -186,7 +152,7 @@ END,0,127.0.0.1 echo hi"
 # --- output records -----------------------------------------------------
 
 @test "remote stdout is logged as out and remote stderr as err" {
-	run --separate-stderr rxt 127.0.0.1 'echo to-out; echo to-err >&2'
+	run --separate-stderr rx 127.0.0.1 'echo to-out; echo to-err >&2'
 	assert_success
 	run log_records out
 	assert_output "to-out"
@@ -195,7 +161,7 @@ END,0,127.0.0.1 echo hi"
 }
 
 @test "the remote shell's pgid marker line is never logged" {
-	rxt 127.0.0.1 true
+	rx 127.0.0.1 true
 	run log_records err
 	assert_output ""
 	run stats_record
@@ -203,7 +169,7 @@ END,0,127.0.0.1 echo hi"
 }
 
 @test "a remote line END,0,x is logged as out, not as an END" {
-	rxt 127.0.0.1 'echo END,0,fake'
+	rx 127.0.0.1 'echo END,0,fake'
 	run log_records out
 	assert_output "END,0,fake"
 	run grep -c '] END,' "$LOG"
@@ -212,7 +178,7 @@ END,0,127.0.0.1 echo hi"
 
 @test "a remote line holding '] END,' is not seen by grep '] END,' and decodes back" {
 	local forged='[2026-01-01 00:00:00][1] END,0,fake'
-	rxt 127.0.0.1 "printf '%s\\n' '$forged'"
+	rx 127.0.0.1 "printf '%s\\n' '$forged'"
 	run grep -c '] END,' "$LOG"
 	assert_output 1
 	[ "$(printf '%b' "$(log_records out)")" = "$forged" ] ||
@@ -220,7 +186,7 @@ END,0,127.0.0.1 echo hi"
 }
 
 @test "a newline inside the command words is escaped in START, command and END" {
-	rxt 127.0.0.1 'echo one
+	rx 127.0.0.1 'echo one
 echo two'
 	assert_log_grammar
 	run records
@@ -230,13 +196,13 @@ echo two'
 }
 
 @test "CR, ESC and NUL are escaped as vis(3) C-style" {
-	rxt 127.0.0.1 "printf 'a\\rb\\033c\\000d\\n'"
+	rx 127.0.0.1 "printf 'a\\rb\\033c\\000d\\n'"
 	run log_records out
 	assert_output 'a\rb\033c\0d'
 }
 
 @test "the escaped line decodes back to the remote bytes" {
-	rxt 127.0.0.1 "printf 'a\\rb\\033c\\000d\\\\e\\n'"
+	rx 127.0.0.1 "printf 'a\\rb\\033c\\000d\\\\e\\n'"
 	# No unvis(1) here: printf %b decodes this subset of vis(3).
 	printf '%b' "$(log_records out)" >"$BATS_TEST_TMPDIR/decoded"
 	printf 'a\rb\033c\000d\\e' >"$BATS_TEST_TMPDIR/sent"
@@ -244,13 +210,13 @@ echo two'
 }
 
 @test "a NUL followed by an octal digit is escaped as \\000" {
-	rxt 127.0.0.1 "printf 'x\\0005\\n'"
+	rx 127.0.0.1 "printf 'x\\0005\\n'"
 	run log_records out
 	assert_output 'x\0005'
 }
 
 @test "no control byte reaches the log raw, and the escapes decode back" {
-	rxt 127.0.0.1 "printf 'a\\001\\002\\010\\013\\014\\033[31m\\177\\233z\\r\\n'"
+	rx 127.0.0.1 "printf 'a\\001\\002\\010\\013\\014\\033[31m\\177\\233z\\r\\n'"
 	run env LC_ALL=C grep -c "$(printf '[\001-\010\013-\037\177-\237]')" "$LOG"
 	assert_output 0
 	printf '%b' "$(log_records out)" >"$BATS_TEST_TMPDIR/decoded"
@@ -259,25 +225,25 @@ echo two'
 }
 
 @test "UTF-8 text is kept raw" {
-	rxt 127.0.0.1 "printf '%s\\n' 'héllo 日本'"
+	rx 127.0.0.1 "printf '%s\\n' 'héllo 日本'"
 	run log_records out
 	assert_output 'héllo 日本'
 }
 
 @test "a backslash is doubled" {
-	rxt 127.0.0.1 "printf '%s\\n' 'a\\b\\\\c'"
+	rx 127.0.0.1 "printf '%s\\n' 'a\\b\\\\c'"
 	run log_records out
 	assert_output 'a\\b\\\\c'
 }
 
 @test "invalid UTF-8 bytes are escaped in octal" {
-	rxt 127.0.0.1 "printf '\\377\\376ok\\n'"
+	rx 127.0.0.1 "printf '\\377\\376ok\\n'"
 	run log_records out
 	assert_output '\377\376ok'
 }
 
 @test "100000 lines of output are all logged, in order" {
-	run rxt 127.0.0.1 seq 1 100000
+	run rx 127.0.0.1 seq 1 100000
 	assert_success
 	log_records out >"$BATS_TEST_TMPDIR/got"
 	seq 1 100000 >"$BATS_TEST_TMPDIR/want"
@@ -286,15 +252,21 @@ echo two'
 	assert_output --regexp " out=$(wc -c <"$BATS_TEST_TMPDIR/want") "
 }
 
+# pieces KIND: the rest of every KIND+ and KIND record of $LOG, in order:
+# the pieces of the split lines and the whole ones.
+pieces() {
+	log_records "$1+\{0,1\}"
+}
+
 @test "a line longer than 4096 bytes is split into out+ records that concatenate to it" {
-	rxt 127.0.0.1 "seq -s '' 1 3000"
+	rx 127.0.0.1 "seq -s '' 1 3000"
 	# The line is 10893 bytes: two out+ pieces of 4096 and a final out.
 	run records
 	assert_line --index 2 --regexp '^out\+,'
 	assert_line --index 3 --regexp '^out\+,'
 	assert_line --index 4 --regexp '^out,'
 	assert_line --index 5 --regexp '^stats,'
-	run sed -n 's/^\[[^]]*\]\[[0-9]*\] out+\{0,1\},//p' "$LOG"
+	run pieces out
 	local piece
 	for piece in "${lines[@]}"; do
 		[ "${#piece}" -le 4096 ] || fail "a piece of ${#piece} bytes"
@@ -303,7 +275,7 @@ echo two'
 }
 
 @test "a line of exactly 4096 bytes is one out record" {
-	rxt 127.0.0.1 "head -c 4096 /dev/zero | tr '\\0' x; echo"
+	rx 127.0.0.1 "head -c 4096 /dev/zero | tr '\\0' x; echo"
 	run log_records 'out+'
 	assert_output ""
 	run log_records out
@@ -312,30 +284,30 @@ echo two'
 
 @test "a long line is split between UTF-8 characters, never inside one" {
 	# 'a' then 3000 two-byte characters: byte 4096 is the first half of one.
-	rxt 127.0.0.1 "printf a; for i in \$(seq 1 3000); do printf 'é'; done; echo"
+	rx 127.0.0.1 "printf a; for i in \$(seq 1 3000); do printf 'é'; done; echo"
 	run grep -c '\\[0-7][0-7][0-7]' "$LOG"
 	assert_output 0
-	run sed -n 's/^\[[^]]*\]\[[0-9]*\] out+\{0,1\},//p' "$LOG"
+	run pieces out
 	[ "${#lines[@]}" -eq 2 ] || fail "expected 2 pieces: $output"
 	[ "$(printf '%s' "${lines[@]}")" = "a$(printf 'é%.0s' $(seq 1 3000))" ]
 }
 
 @test "a long stderr line is split into err+ records" {
-	rxt 127.0.0.1 "seq -s '' 1 3000 >&2"
-	run sed -n 's/^\[[^]]*\]\[[0-9]*\] err+\{0,1\},//p' "$LOG"
+	rx 127.0.0.1 "seq -s '' 1 3000 >&2"
+	run pieces err
 	[ "${#lines[@]}" -eq 3 ] || fail "expected 3 pieces: $output"
 	[ "$(printf '%s' "${lines[@]}")" = "$(seq -s '' 1 3000)" ]
 }
 
 @test "a last line without a newline is logged" {
-	rxt 127.0.0.1 "printf 'first\\nlast'"
+	rx 127.0.0.1 "printf 'first\\nlast'"
 	run log_records out
 	assert_output "first
 last"
 }
 
 @test "an empty line is logged as an empty out record" {
-	rxt 127.0.0.1 "printf 'a\\n\\nb\\n'"
+	rx 127.0.0.1 "printf 'a\\n\\nb\\n'"
 	run log_records out
 	assert_output "a
 
@@ -343,13 +315,13 @@ b"
 }
 
 @test "stats counts the bytes of stdout and stderr and says reason=exit" {
-	rxt 127.0.0.1 'printf "hello\nworld\n"; printf "oops\n" >&2'
+	rx 127.0.0.1 'printf "hello\nworld\n"; printf "oops\n" >&2'
 	run stats_record
 	assert_output --regexp '^elapsed=[0-9]+\.[0-9]{3} out=12 err=5 attempts=1 reason=exit$'
 }
 
 @test "stats comes just before END" {
-	rxt 127.0.0.1 echo hi
+	rx 127.0.0.1 echo hi
 	run tail -n 2 "$LOG"
 	assert_line --index 0 --regexp '\] stats,'
 	assert_line --index 1 --regexp '\] END,'
@@ -512,42 +484,42 @@ assert_usage_failure() {
 
 # --- the log file -------------------------------------------------------
 
-@test "a symlinked log is refused with 11 and the remote command is not run" {
-	ln -s "$BATS_TEST_TMPDIR/target" "$LOG"
-	run --separate-stderr rxt 127.0.0.1 touch "$BATS_TEST_TMPDIR/ran"
+# assert_log_refused: a run meant to touch $BATS_TEST_TMPDIR/ran exits 11
+# with one line on stderr, and the remote command did not run.
+assert_log_refused() {
+	run --separate-stderr rx 127.0.0.1 touch "$BATS_TEST_TMPDIR/ran"
 	assert_failure 11
 	assert_file_not_exists "$BATS_TEST_TMPDIR/ran"
-	assert_file_not_exists "$BATS_TEST_TMPDIR/target"
 	[ "${#stderr_lines[@]}" -eq 1 ] || fail "stderr: $stderr"
+}
+
+@test "a symlinked log is refused with 11 and the remote command is not run" {
+	ln -s "$BATS_TEST_TMPDIR/target" "$LOG"
+	assert_log_refused
+	assert_file_not_exists "$BATS_TEST_TMPDIR/target"
 }
 
 @test "a log owned by another user is refused with 11 and the remote command is not run" {
 	: >"$LOG"
 	chown nobody "$LOG"
-	run --separate-stderr rxt 127.0.0.1 touch "$BATS_TEST_TMPDIR/ran"
-	assert_failure 11
-	assert_file_not_exists "$BATS_TEST_TMPDIR/ran"
+	assert_log_refused
 	assert_file_empty "$LOG"
-	[ "${#stderr_lines[@]}" -eq 1 ] || fail "stderr: $stderr"
 }
 
 @test "a log that cannot be created is refused with 11 and the remote command is not run" {
 	LOG=$BATS_TEST_TMPDIR/no/such/dir/log
-	run --separate-stderr rxt 127.0.0.1 touch "$BATS_TEST_TMPDIR/ran"
-	assert_failure 11
-	assert_file_not_exists "$BATS_TEST_TMPDIR/ran"
-	[ "${#stderr_lines[@]}" -eq 1 ] || fail "stderr: $stderr"
+	assert_log_refused
 }
 
 @test "a new log file is created mode 0600, whatever the umask" {
-	(umask 000 && rxt 127.0.0.1 true)
+	(umask 000 && rx 127.0.0.1 true)
 	run stat -c %a "$LOG"
 	assert_output 600
 }
 
 @test "an existing log is appended to, not truncated" {
-	rxt 127.0.0.1 echo one
-	rxt 127.0.0.1 echo two
+	rx 127.0.0.1 echo one
+	rx 127.0.0.1 echo two
 	run log_records out
 	assert_output "one
 two"
@@ -580,7 +552,7 @@ two"
 }
 
 @test "--log wins over REMOTEEXE_LOG" {
-	REMOTEEXE_LOG=$BATS_TEST_TMPDIR/env.log rxt 127.0.0.1 echo hi
+	REMOTEEXE_LOG=$BATS_TEST_TMPDIR/env.log rx 127.0.0.1 echo hi
 	assert_file_not_exists "$BATS_TEST_TMPDIR/env.log"
 	run log_records out
 	assert_output "hi"
@@ -657,8 +629,8 @@ two"
 @test "the reason pipeline counts why runs ended" {
 	local port
 	port=$(closed_port)
-	rxt 127.0.0.1 true
-	rxt 127.0.0.1 exit 4 || true
+	rx 127.0.0.1 true
+	rx 127.0.0.1 exit 4 || true
 	timeout 30 "$REMOTEEXE" -p "$port" --log "$LOG" --retries 0 127.0.0.1 true || true
 	run sh -c "grep -o 'reason=[a-z:]*' \"\$1\" | sort | uniq -c" sh "$LOG"
 	assert_line --index 0 --regexp '^ *2 reason=exit$'

@@ -70,22 +70,22 @@ assert_lt() {
 
 # rxt SECS ARGS...: rx, killed (status 137) if it runs longer than SECS.
 rxt() {
-	local secs=$1
+	local secs=$1 RX_OPTS
 	shift
+	rx_opts
 	timeout --preserve-status -s KILL "$secs" "$REMOTEEXE" \
-		-p "$SSHD_PORT" -i "$RX_KEY" --known-hosts "$RX_KNOWN" \
-		--log "$LOG" "$@"
+		"${RX_OPTS[@]}" "$@"
 }
 
 # rx_bg NAME ARGS...: rx in the background with every signal at its default
 # disposition (bash makes background jobs ignore SIGINT); stdout and stderr
 # go to $T/NAME.out and $T/NAME.err. Sets RX_PID, remoteexe's own PID.
 rx_bg() {
-	local name=$1
+	local name=$1 RX_OPTS
 	shift
-	env --default-signal "$REMOTEEXE" \
-		-p "$SSHD_PORT" -i "$RX_KEY" --known-hosts "$RX_KNOWN" \
-		--log "$LOG" "$@" >"$T/$name.out" 2>"$T/$name.err" 3>&- 5>&- &
+	rx_opts
+	env --default-signal "$REMOTEEXE" "${RX_OPTS[@]}" "$@" \
+		>"$T/$name.out" 2>"$T/$name.err" 3>&- 5>&- &
 	RX_PID=$!
 	echo "$RX_PID" >>"$T/bg.pids"
 }
@@ -157,8 +157,7 @@ second_sshd() {
 		"$dir/"
 	sshd_launch "$dir" "$@" || fail "second sshd would not start"
 	echo "$SSHD_PID" >>"$T/sshd.pids"
-	printf '[127.0.0.1]:%s %s\n' "$SSHD_PORT" \
-		"$(cut -d' ' -f1,2 "$dir/host_ed25519.pub")" >"$dir/known_hosts"
+	known_hosts_line "$dir/host_ed25519.pub" >"$dir/known_hosts"
 	RX_KNOWN=$dir/known_hosts
 }
 
@@ -215,37 +214,28 @@ start_tarpit() {
 	TARPIT_PORT=$(cat "$T/tarpit.port")
 }
 
-# closed_port: a port on 127.0.0.1 where nothing listens.
-closed_port() {
-	local port i
-	for i in $(seq 1 50); do
-		port=$((20000 + RANDOM % 40000))
-		if ! (exec 9<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			echo "$port"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # --- dead servers ----------------------------------------------------------
 
-@test "a server that accepts and never speaks fails after --connect-timeout with exit 255" {
+# run_tarpit CONNECT_TIMEOUT RETRIES: start_tarpit, then run remoteexe
+# against it with those options; EL is the seconds the run took.
+run_tarpit() {
+	local t0
 	start_tarpit
-	local t0 el
 	t0=$(now)
-	SSHD_PORT=$TARPIT_PORT run rxt 30 --connect-timeout 2 --retries 0 \
+	SSHD_PORT=$TARPIT_PORT run rxt 30 --connect-timeout "$1" --retries "$2" \
 		127.0.0.1 true
-	el=$(since "$t0")
+	EL=$(since "$t0")
+}
+
+@test "a server that accepts and never speaks fails after --connect-timeout with exit 255" {
+	run_tarpit 2 0
 	assert_equal "$status" 255
-	assert_lt "$el" 4 "elapsed"
-	assert_lt 1.9 "$el" "elapsed"
+	assert_lt "$EL" 4 "elapsed"
+	assert_lt 1.9 "$EL" "elapsed"
 }
 
 @test "a handshake timeout is logged as an error about the timeout, reason=ssh:connect, END,255" {
-	start_tarpit
-	SSHD_PORT=$TARPIT_PORT run rxt 30 --connect-timeout 1 --retries 0 \
-		127.0.0.1 true
+	run_tarpit 1 0
 	assert_equal "$status" 255
 	assert_log_grammar
 	assert_equal "$(kinds)" "START command error stats END"
@@ -256,12 +246,7 @@ closed_port() {
 }
 
 @test "a handshake timeout is retried like a refused connection" {
-	start_tarpit
-	local t0 el
-	t0=$(now)
-	SSHD_PORT=$TARPIT_PORT run rxt 30 --connect-timeout 1 --retries 1 \
-		127.0.0.1 true
-	el=$(since "$t0")
+	run_tarpit 1 1
 	assert_equal "$status" 255
 	assert_equal "$(kinds)" "START command retry error stats END"
 	assert_regex "$(log_records retry)" \
@@ -269,7 +254,7 @@ closed_port() {
 	assert_regex "$(log_records stats)" ' attempts=2 reason=ssh:connect$'
 	assert_equal "$(last_record)" "END,255,127.0.0.1 true"
 	# two 1 s attempts and one backoff
-	assert_lt "$el" 10 "elapsed"
+	assert_lt "$EL" 10 "elapsed"
 }
 
 @test "a refused connection with --retries 2 logs retry,1 and retry,2, then END,255 after 3 attempts" {
@@ -406,38 +391,35 @@ stop_trap_job() {
 	assert_equal "$(log_records out)" "trapped"
 }
 
+# assert_stopped_by SIG RC: after stop_trap_job SIG, remoteexe exited RC
+# and logged signal,SIG, reason=stopped:SIG and END,RC last; the remote TERM
+# trap ran and the remote process group is gone.
+assert_stopped_by() {
+	assert_equal "$RX_RC" "$2"
+	assert_log_grammar
+	assert_equal "$(log_records signal)" "$1"
+	assert_regex "$(log_records stats)" " reason=stopped:$1\$"
+	assert_equal "$(last_record)" "END,$2,127.0.0.1 $TRAP_CMD"
+	assert_equal "$(cat "$T/trapped")" "trapped"
+	assert_group_gone "$T/trap.pgid"
+}
+
 @test "SIGTERM: signal,TERM, reason=stopped:TERM, END,143, exit 143, remote group gone" {
 	stop_trap_job TERM
-	assert_equal "$RX_RC" 143
-	assert_log_grammar
-	assert_equal "$(log_records signal)" "TERM"
+	assert_stopped_by TERM 143
 	assert_regex "$(log_records stats)" ' attempts=1 reason=stopped:TERM$'
 	assert_regex "$(tail -n 1 "$LOG")" "^\[[^]]*\]\[$RX_PID\] END,143,"
-	assert_equal "$(last_record)" "END,143,127.0.0.1 $TRAP_CMD"
 	assert_equal "$(wc -l <"$T/trap.err")" 1
-	assert_group_gone "$T/trap.pgid"
 }
 
 @test "SIGINT: signal,INT, reason=stopped:INT, END,130, exit 130, remote group gone" {
 	stop_trap_job INT
-	assert_equal "$RX_RC" 130
-	assert_log_grammar
-	assert_equal "$(log_records signal)" "INT"
-	assert_regex "$(log_records stats)" ' reason=stopped:INT$'
-	assert_equal "$(last_record)" "END,130,127.0.0.1 $TRAP_CMD"
-	assert_equal "$(cat "$T/trapped")" "trapped"
-	assert_group_gone "$T/trap.pgid"
+	assert_stopped_by INT 130
 }
 
 @test "SIGHUP: signal,HUP, reason=stopped:HUP, END,129, exit 129, remote group gone" {
 	stop_trap_job HUP
-	assert_equal "$RX_RC" 129
-	assert_log_grammar
-	assert_equal "$(log_records signal)" "HUP"
-	assert_regex "$(log_records stats)" ' reason=stopped:HUP$'
-	assert_equal "$(last_record)" "END,129,127.0.0.1 $TRAP_CMD"
-	assert_equal "$(cat "$T/trapped")" "trapped"
-	assert_group_gone "$T/trap.pgid"
+	assert_stopped_by HUP 129
 }
 
 @test "SIGTERM: a remote command that ignores TERM is killed after --kill-grace" {

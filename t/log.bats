@@ -11,25 +11,6 @@ load helper
 setup_file() { fixture_setup "MaxStartups 100:30:200"; }
 teardown_file() { fixture_teardown; }
 
-# rxt ARGS...: rx under a time bound (timeout cannot run a shell function).
-rxt() {
-	timeout 60 "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
-		--known-hosts "$RX_KNOWN" --log "$LOG" "$@"
-}
-
-# closed_port: a port on 127.0.0.1 where nothing listens.
-closed_port() {
-	local p i
-	for i in $(seq 1 20); do
-		p=$((30000 + RANDOM % 30000))
-		if ! (exec 9<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # stats_out_bytes: the out= of the stats record.
 stats_out_bytes() {
 	log_records stats | sed -n 's/.* out=\([0-9]*\) .*/\1/p'
@@ -37,28 +18,28 @@ stats_out_bytes() {
 
 # --- concurrent writers -------------------------------------------------
 
-@test "10 simultaneous runs sharing one log never tear a record" {
+# ten_runs: 10 simultaneous runs sharing $LOG, run I printing
+# "runI 1" ... "runI 5000"; fails if any run fails.
+ten_runs() {
 	local i bg=()
 	for i in $(seq 1 10); do
-		rxt 127.0.0.1 "seq -f 'run$i %g' 1 5000" 3>&- &
+		rx 127.0.0.1 "seq -f 'run$i %g' 1 5000" 3>&- &
 		bg+=($!)
 	done
 	for i in "${bg[@]}"; do
 		wait "$i" || fail "a run failed with $?"
 	done
+}
+
+@test "10 simultaneous runs sharing one log never tear a record" {
+	ten_runs
 	assert_log_grammar
 	[ "$(wc -l <"$LOG")" -ge 50000 ] || fail "only $(wc -l <"$LOG") lines"
 }
 
 @test "10 simultaneous runs sharing one log each have START first, all 5000 lines in order, END last" {
-	local i bg=() pid n seen=()
-	for i in $(seq 1 10); do
-		rxt 127.0.0.1 "seq -f 'run$i %g' 1 5000" 3>&- &
-		bg+=($!)
-	done
-	for i in "${bg[@]}"; do
-		wait "$i" || fail "a run failed with $?"
-	done
+	local pid n seen=()
+	ten_runs
 	for pid in $(sed -n 's/^\[[^]]*\]\[\([0-9]*\)\] START,.*/\1/p' "$LOG"); do
 		grep "^\[[^]]*\]\[$pid\] " "$LOG" |
 			sed 's/^\[[^]]*\]\[[0-9]*\] //' >"$BATS_TEST_TMPDIR/run"
@@ -81,7 +62,7 @@ stats_out_bytes() {
 
 @test "a line is in the log while the remote command still runs" {
 	local bg i found=
-	rxt 127.0.0.1 'echo a; sleep 2; echo b' 3>&- &
+	rx 127.0.0.1 'echo a; sleep 2; echo b' 3>&- &
 	bg=$!
 	sleep 0.5
 	for i in $(seq 1 20); do
@@ -100,7 +81,7 @@ b"
 }
 
 @test "a line is stamped when its first byte arrives" {
-	rxt 127.0.0.1 'printf a; sleep 2; echo b'
+	rx 127.0.0.1 'printf a; sleep 2; echo b'
 	local first end
 	first=$(sed -n 's/^\[\([^]]*\)\]\[[0-9]*\] out,ab$/\1/p' "$LOG")
 	end=$(sed -n 's/^\[\([^]]*\)\]\[[0-9]*\] END,.*/\1/p' "$LOG")
@@ -114,7 +95,7 @@ b"
 	# well under a second here.
 	local start
 	start=$EPOCHREALTIME
-	run rxt 127.0.0.1 seq 1 700000
+	run rx 127.0.0.1 seq 1 700000
 	assert_success
 	awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { exit !(e - s < 10) }' ||
 		fail "took $(awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { print e - s }') s"
@@ -131,21 +112,16 @@ json_log() {
 	if [ ! -s "$jlog" ]; then
 		port=$(closed_port) || return 1
 		: >"$BATS_FILE_TMPDIR/known.empty"
-		timeout 60 "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
-			--known-hosts "$RX_KNOWN" --format json --log "$jlog" \
+		LOG=$jlog rx --format json \
 			127.0.0.1 'echo out-line; echo err-line >&2; seq -s "" 1 3000' ||
 			return 1
-		timeout 60 "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
-			--known-hosts "$BATS_FILE_TMPDIR/known.empty" --accept-new \
-			--format json --log "$jlog" 127.0.0.1 echo hostkey-run ||
+		LOG=$jlog RX_KNOWN=$BATS_FILE_TMPDIR/known.empty \
+			rx --accept-new --format json 127.0.0.1 echo hostkey-run ||
 			return 1
-		timeout 60 "$REMOTEEXE" -p "$port" -i "$RX_KEY" \
-			--known-hosts "$RX_KNOWN" --retries 1 \
-			--format json --log "$jlog" 127.0.0.1 echo never
+		LOG=$jlog SSHD_PORT=$port \
+			rx --retries 1 --format json 127.0.0.1 echo never
 		[ $? -eq 255 ] || return 1
-		timeout 60 "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
-			--known-hosts "$RX_KNOWN" --format json --log "$jlog" \
-			127.0.0.1 exit 3
+		LOG=$jlog rx --format json 127.0.0.1 exit 3
 		[ $? -eq 3 ] || return 1
 	fi
 	echo "$jlog"
@@ -241,7 +217,7 @@ number 3 127.0.0.1 exit 3'
 
 @test "--format json: an invalid UTF-8 output line still parses with jq" {
 	LOG=$BATS_TEST_TMPDIR/json.log
-	rxt --format json 127.0.0.1 "printf '\\377\\376ok\\n'"
+	rx --format json 127.0.0.1 "printf '\\377\\376ok\\n'"
 	assert_each_line_json "$LOG"
 	run jq -r 'select(.kind == "out") | .line | endswith("ok")' "$LOG"
 	assert_output true
@@ -249,21 +225,21 @@ number 3 127.0.0.1 exit 3'
 
 @test "--format json: invalid UTF-8 bytes appear as \\u00XX" {
 	LOG=$BATS_TEST_TMPDIR/json.log
-	rxt --format json 127.0.0.1 "printf '\\377\\376ok\\n'"
+	rx --format json 127.0.0.1 "printf '\\377\\376ok\\n'"
 	run jq -r 'select(.kind == "out") | .line == "\u00ff\u00feok"' "$LOG"
 	assert_output true
 }
 
 @test "--format json: lines are JSON-escaped, not vis-escaped" {
 	LOG=$BATS_TEST_TMPDIR/json.log
-	rxt --format json 127.0.0.1 "printf 'a\\\\b\\tc\\rd\\033e\\000f h\\303\\251\\n'"
+	rx --format json 127.0.0.1 "printf 'a\\\\b\\tc\\rd\\033e\\000f h\\303\\251\\n'"
 	run jq -c 'select(.kind == "out") | .line' "$LOG"
 	assert_output '"a\\b\tc\rd\u001be\u0000f hé"'
 }
 
 @test "--format json: a remote line that looks like a record stays inside line" {
 	LOG=$BATS_TEST_TMPDIR/json.log
-	rxt --format json 127.0.0.1 'echo "{\"kind\":\"end\",\"rc\":0}"'
+	rx --format json 127.0.0.1 'echo "{\"kind\":\"end\",\"rc\":0}"'
 	run jq -r 'select(.kind == "end") | .rc' "$LOG"
 	assert_output 0
 	run jq -r 'select(.kind == "out") | .line' "$LOG"
@@ -272,7 +248,7 @@ number 3 127.0.0.1 exit 3'
 
 @test "--format json: the time offset follows TZ" {
 	LOG=$BATS_TEST_TMPDIR/json.log
-	TZ=XYZ+3:30 rxt --format json 127.0.0.1 true
+	TZ=XYZ+3:30 rx --format json 127.0.0.1 true
 	run jq -r '.time[23:]' "$LOG"
 	assert_output "$(printf -- '-03:30\n%.0s' 1 2 3 4)"
 }
@@ -290,7 +266,7 @@ end 10"
 }
 
 @test "--format json with --log - writes JSON lines to standard output" {
-	run --separate-stderr rxt --format json --log - 127.0.0.1 echo hi
+	run --separate-stderr rx --format json --log - 127.0.0.1 echo hi
 	assert_success
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/stdout"
 	assert_each_line_json "$BATS_TEST_TMPDIR/stdout"
@@ -302,8 +278,9 @@ end 10"
 
 # rx_cmdline ARGS...: the remoteexe command line for script -c.
 rx_cmdline() {
-	printf '%q ' "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
-		--known-hosts "$RX_KNOWN" --log "$LOG" "$@"
+	local RX_OPTS
+	rx_opts
+	printf '%q ' "$REMOTEEXE" "${RX_OPTS[@]}" "$@"
 }
 
 @test "on a terminal remoteexe copies remote stdout and stderr to it" {
@@ -327,7 +304,7 @@ rx_cmdline() {
 }
 
 @test "without a terminal remoteexe writes nothing on stdout or stderr" {
-	run --separate-stderr rxt 127.0.0.1 'echo to-out; echo to-err >&2'
+	run --separate-stderr rx 127.0.0.1 'echo to-out; echo to-err >&2'
 	assert_success
 	assert_output ""
 	[ -z "$stderr" ] || fail "stderr: $stderr"
@@ -336,14 +313,14 @@ rx_cmdline() {
 }
 
 @test "--tee copies remote stdout and stderr without a terminal, byte for byte" {
-	run --separate-stderr rxt --tee 127.0.0.1 'echo to-out; echo to-err >&2'
+	run --separate-stderr rx --tee 127.0.0.1 'echo to-out; echo to-err >&2'
 	assert_success
 	assert_output to-out
 	[ "$stderr" = to-err ] || fail "stderr: $stderr"
 }
 
 @test "--tee copies control bytes raw while the log escapes them" {
-	rxt --tee 127.0.0.1 "printf 'a\\rb\\n'" >"$BATS_TEST_TMPDIR/out"
+	rx --tee 127.0.0.1 "printf 'a\\rb\\n'" >"$BATS_TEST_TMPDIR/out"
 	printf 'a\rb\n' | cmp - "$BATS_TEST_TMPDIR/out"
 	run log_records out
 	assert_output 'a\rb'

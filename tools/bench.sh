@@ -1,6 +1,6 @@
 #!/bin/bash
 # tools/bench.sh (make bench): remoteexe against plain OpenSSH ssh, side by
-# side, in one run, on a throwaway sshd on 127.0.0.1 (tools/sshd-fixture.sh).
+# side, in one run, on a throwaway sshd on 127.0.0.1 (t/sshd.bash).
 # Same key, same known_hosts, same sshd for every contender; runs of the
 # contenders are interleaved so that noise from other load hits all of them.
 #
@@ -76,19 +76,8 @@ fi
 
 # --- work dir, disk, sshd ----------------------------------------------------
 W=$(mktemp -d "${TMPDIR:-/tmp}/rxbench.XXXXXX") || exit 1
-. "$ROOT/tools/sshd-fixture.sh"
-RECORD_RE=$(record_re "$ROOT")
-cleanup() {
-	fixture_stop
-	if [ "${BENCH_KEEP:-0}" = 1 ]; then
-		echo "bench: kept $W" >&2
-	else
-		rm -rf "$W"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+. "$ROOT/t/sshd.bash"
+fixture_cleanup_on_exit bench "$W" "${BENCH_KEEP:-0}"
 
 need_kb=$(( (BULK / 1024) * 14 / 10 + (BIGLINE / 1024) * 2 + 300 * 1024 ))
 avail_kb=$(df -Pk "$W" | awk 'NR == 2 { print $4 }')

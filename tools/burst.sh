@@ -1,8 +1,9 @@
 #!/bin/bash
 # tools/burst.sh (make bench-burst): the seed's failure mode, reproduced.
-# A stock-config sshd (default MaxStartups 10:30:100) on 127.0.0.1, then
-# BURST_N simultaneous runs of the original bash script (seed-remoteexe.sh),
-# then BURST_N simultaneous runs of ./remoteexe with its default options.
+# A stock-config sshd (default MaxStartups 10:30:100) on 127.0.0.1
+# (t/sshd.bash), then BURST_N simultaneous runs of the original bash script
+# (seed-remoteexe.sh), then BURST_N simultaneous runs of ./remoteexe with its
+# default options.
 # Each remote command appends one line to a counter file, so "ran" counts the
 # commands that really ran on the remote side.
 #
@@ -21,20 +22,10 @@ case $T in '' | *[!0-9]*) echo "burst: BURST_TIMEOUT must be a number" >&2; exit
 [ "$N" -ge 1 ] && [ "$N" -le 1000 ] || { echo "burst: BURST_N must be 1..1000" >&2; exit 2; }
 [ -x "$REMOTEEXE" ] || { echo "burst: $REMOTEEXE not built (run make)" >&2; exit 2; }
 
-. "$ROOT/tools/sshd-fixture.sh"
+. "$ROOT/t/sshd.bash"
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/rxburst.XXXXXX") || exit 1
-cleanup() {
-	fixture_stop
-	if [ "${BURST_KEEP:-0}" = 1 ]; then
-		echo "burst: kept $W" >&2
-	else
-		rm -rf "$W"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+fixture_cleanup_on_exit burst "$W" "${BURST_KEEP:-0}"
 
 # Stock sshd: no MaxStartups / MaxSessions lines, only what the fixture needs.
 fixture_start "$W/fix" || exit 1
@@ -122,7 +113,7 @@ sort -n "$W/rc.rx" | uniq -c
 # and logged END,0.
 rx_ran=$(wc -l <"$W/count.rx")
 rx_ok=$(grep -c '\] END,0,' "$W/log.rx")
-bad=$(LC_ALL=C grep -Evc "$(record_re "$ROOT")" "$W/log.rx")
+bad=$(LC_ALL=C grep -Evc "$RECORD_RE" "$W/log.rx")
 status=0
 if [ "$rx_ran" -ne "$N" ] || [ "$rx_ok" -ne "$N" ]; then
 	echo "burst: FAIL: remoteexe ran $rx_ran of $N commands, $rx_ok END,0" >&2

@@ -1,0 +1,144 @@
+# shellcheck shell=bash
+# t/sshd.bash: a throwaway OpenSSH sshd on 127.0.0.1 (a free port, its own
+# host and client keys, its own directory) and the record grammar, shared by
+# the tests (t/helper.bash) and the tools (bench.sh, burst.sh, demo.sh).
+# Plain bash, no bats:
+#
+#	. t/sshd.bash
+#	fixture_start DIR [SSHD_CONFIG_LINE...]	# lines go first: they win
+#	...
+#	fixture_stop				# by PID; idempotent
+#
+# fixture_start sets and exports:
+#	FIX		DIR (everything lives there)
+#	SSHD_PORT	port sshd listens on (127.0.0.1 only)
+#	SSHD_PID	the listening sshd's pid (sessions are its children)
+#	RX_KEY		client private key (ed25519), authorized for the current user
+#	RX_KNOWN	known_hosts holding the host key as [127.0.0.1]:PORT
+#	RX_USER		remote user (the current user)
+#	HOME		$FIX/home: an empty home, so no ~/.ssh/config leaks in
+# and sets SSH_CMD, an array: ssh with the same key, known_hosts and port
+# (append USER@127.0.0.1 and the command).
+
+# sshd re-executes itself, so it must be started by its absolute path.
+SSHD=${SSHD:-/usr/sbin/sshd}
+
+# The record grammar of CONTRACT.md, as an extended regex.
+# shellcheck disable=SC2034  # for the scripts that source this file
+RECORD_RE='^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\]\[[0-9]+\] (START,-,.*|command,[^@ ]+@[^: ]+:[0-9]+ .*|out,.*|err,.*|out\+,.*|err\+,.*|retry,[0-9]+,.*|hostkey,added .*|signal,[A-Z0-9]+|state,.*|error,.*|stats,elapsed=[0-9]+\.[0-9]{3} out=[0-9]+ err=[0-9]+ attempts=[0-9]+ reason=[a-z:A-Z0-9]+|END,[0-9]+,.*)$'
+
+# sshd_write_config DIR PORT [EXTRA LINE...]: DIR/sshd_config for the keys
+# in DIR, listening on 127.0.0.1:PORT only.
+sshd_write_config() {
+	local dir=$1 port=$2 line
+	shift 2
+	{
+		# Extra lines first: in sshd_config the first value wins.
+		for line in "$@"; do printf '%s\n' "$line"; done
+		cat <<-CONF
+		Port $port
+		ListenAddress 127.0.0.1
+		HostKey $dir/host_ed25519
+		PidFile $dir/sshd.pid
+		AuthorizedKeysFile $dir/authorized_keys
+		StrictModes no
+		UsePAM no
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		PermitRootLogin prohibit-password
+		LogLevel VERBOSE
+		CONF
+	} >"$dir/sshd_config"
+}
+
+# sshd_launch DIR [EXTRA LINE...]: start sshd with the keys in DIR on a free
+# random port in 20000-59999 (so never 22 or 2024), 10 tries of 5 s at most;
+# sets and exports SSHD_PORT and SSHD_PID. Its log is DIR/sshd.log.
+sshd_launch() {
+	local dir=$1 try port pid i
+	shift
+	[ "$(id -u)" -ne 0 ] || mkdir -p /run/sshd
+	for ((try = 1; try <= 10; try++)); do
+		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		sshd_write_config "$dir" "$port" "$@"
+		# 3>&-: bats waits for every process holding fd 3.
+		"$SSHD" -D -e -f "$dir/sshd_config" 2>>"$dir/sshd.log" \
+			</dev/null 3>&- &
+		pid=$!
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			if (exec 9<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+				SSHD_PORT=$port SSHD_PID=$pid
+				export SSHD_PORT SSHD_PID
+				return 0
+			fi
+			sleep 0.1
+		done
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	echo "sshd would not start; log:" >&2
+	cat "$dir/sshd.log" >&2
+	return 1
+}
+
+# known_hosts_line PUBKEY_FILE [PORT]: the known_hosts line for that key at
+# [127.0.0.1]:PORT (default $SSHD_PORT).
+known_hosts_line() {
+	printf '[127.0.0.1]:%s %s\n' "${2:-$SSHD_PORT}" "$(cut -d' ' -f1,2 "$1")"
+}
+
+# fixture_start DIR [EXTRA LINE...]: keys, sshd and known_hosts in DIR; see
+# the top of this file.
+fixture_start() {
+	FIX=$1
+	shift
+	export FIX
+	mkdir -p "$FIX/home" || return 1
+	chmod 700 "$FIX/home"
+	ssh-keygen -q -t ed25519 -N '' -C fixture-host -f "$FIX/host_ed25519" ||
+		return 1
+	ssh-keygen -q -t ed25519 -N '' -C fixture-client -f "$FIX/id_ed25519" ||
+		return 1
+	cp "$FIX/id_ed25519.pub" "$FIX/authorized_keys"
+	sshd_launch "$FIX" "$@" || return 1
+	known_hosts_line "$FIX/host_ed25519.pub" >"$FIX/known_hosts"
+	RX_KEY=$FIX/id_ed25519 RX_KNOWN=$FIX/known_hosts RX_USER=$(id -un)
+	export RX_KEY RX_KNOWN RX_USER
+	export HOME=$FIX/home
+	unset SSH_AUTH_SOCK REMOTEEXE_LOG
+	# shellcheck disable=SC2034  # for the scripts that source this file
+	SSH_CMD=(ssh -o BatchMode=yes -o UserKnownHostsFile="$RX_KNOWN"
+		-o IdentitiesOnly=yes -i "$RX_KEY" -p "$SSHD_PORT")
+}
+
+# fixture_stop: stop our sshd by its PID (never by name). Idempotent.
+fixture_stop() {
+	if [ -n "${SSHD_PID:-}" ]; then
+		kill "$SSHD_PID" 2>/dev/null
+		wait "$SSHD_PID" 2>/dev/null
+		SSHD_PID=
+	fi
+	return 0
+}
+
+# fixture_cleanup_on_exit NAME WORKDIR [KEEP]: for scripts. When the script
+# exits, and on HUP, INT and TERM (exit 128 + the signal), stop sshd by its
+# PID and remove WORKDIR; with KEEP=1 keep WORKDIR and say so on stderr.
+fixture_cleanup_on_exit() {
+	FIXTURE_NAME=$1 FIXTURE_WORKDIR=$2 FIXTURE_KEEP=${3:-0}
+	trap fixture_cleanup EXIT
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+# shellcheck disable=SC2317  # called from the EXIT trap
+fixture_cleanup() {
+	fixture_stop
+	if [ "$FIXTURE_KEEP" = 1 ]; then
+		echo "$FIXTURE_NAME: kept $FIXTURE_WORKDIR" >&2
+	else
+		rm -rf "$FIXTURE_WORKDIR"
+	fi
+}
