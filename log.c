@@ -365,8 +365,9 @@ open_file(const char *path, char *errbuf, size_t errlen)
 	struct stat st;
 	int fd;
 
+	/* O_NONBLOCK: a FIFO planted at the path must not block the open */
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC | O_NOCTTY, 0600);
+	    O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
 	if (fd == -1) {
 		snprintf(errbuf, errlen, "%s: %s", path, errno == ELOOP ?
 		    "is a symbolic link, refused" : strerror(errno));
@@ -377,9 +378,14 @@ open_file(const char *path, char *errbuf, size_t errlen)
 		close(fd);
 		return -1;
 	}
-	if (S_ISREG(st.st_mode) && st.st_uid != geteuid()) {
+	if (!S_ISCHR(st.st_mode) && st.st_uid != geteuid()) {
 		snprintf(errbuf, errlen, "%s: owned by uid %ld, not by us, "
 		    "refused", path, (long)st.st_uid);
+		close(fd);
+		return -1;
+	}
+	if (fcntl(fd, F_SETFL, O_APPEND) == -1) {
+		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -399,12 +405,6 @@ log_open(const char *path, enum logformat fmt, char *errbuf, size_t errlen)
 	else if ((logfd = open_file(path, errbuf, errlen)) == -1)
 		return -1;
 	return 0;
-}
-
-int
-log_failed(void)
-{
-	return failed;
 }
 
 static char *

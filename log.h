@@ -34,6 +34,5 @@ void	 log_output_end(int);
 void	 log_stats(const struct logstats *);
 void	 log_end(int);
 void	 log_flush(void);
-int	 log_failed(void);
 
 #endif

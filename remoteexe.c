@@ -105,21 +105,6 @@ usage(FILE *fp)
 	fputs(synopsis, fp);
 }
 
-static const char *
-signame(int sig)
-{
-	switch (sig) {
-	case SIGHUP:
-		return "HUP";
-	case SIGINT:
-		return "INT";
-	case SIGTERM:
-		return "TERM";
-	default:
-		return "USR1";
-	}
-}
-
 static void
 on_signal(int sig)
 {
@@ -142,7 +127,8 @@ signals_init(void)
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
+	/* no SA_RESTART: a blocking call (agent, lock) must see the signal */
+	sa.sa_flags = 0;
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (sigaction(sigs[i], &sa, NULL) == -1)
 			err(1, "sigaction");
@@ -192,7 +178,7 @@ stop_signal(struct job *j)
 	for (i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
 		if (got_sig[stops[i]]) {
 			got_sig[stops[i]] = 0;
-			log_msg("signal", "%s", signame(stops[i]));
+			log_msg("signal", "%s", signal_name(stops[i]));
 			return stops[i];
 		}
 	return 0;
@@ -417,7 +403,7 @@ parse_options(int argc, char *argv[], struct opts *o)
 		case ':':
 			if (first != NULL)
 				break;
-			if (optopt != 0)
+			if (optopt > 0 && optopt < 256)
 				snprintf(msg, sizeof(msg), "-%c: %s", optopt,
 				    strchr("Filop", optopt) != NULL ?
 				    "needs an argument" : "unknown option");
@@ -467,7 +453,8 @@ local_user(void)
 	struct passwd *pw;
 
 	if ((pw = getpwuid(getuid())) == NULL)
-		errx(1, "uid %ld has no user name", (long)getuid());
+		fail(EX_USAGE_RX, "usage", "uid %ld has no user name; give the "
+		    "remote user with -l or user@host", (long)getuid());
 	return pw->pw_name;
 }
 
@@ -520,7 +507,8 @@ identities(struct job *j, const struct opts *o, const struct sshconf *c)
 	size_t i;
 	char *p;
 
-	if ((j->identities = calloc(MAXIDS + 3, sizeof(char *))) == NULL)
+	if ((j->identities = calloc(MAXIDS + CONF_MAXID + 3,
+	    sizeof(char *))) == NULL)
 		err(1, NULL);
 	for (i = 0; i < (size_t)o->nids; i++)
 		j->identities[j->nidentities++] = (char *)o->ids[i];
@@ -635,7 +623,7 @@ stopped(int sig)
 {
 	char reason[32];
 
-	snprintf(reason, sizeof(reason), "stopped:%s", signame(sig));
+	snprintf(reason, sizeof(reason), "stopped:%s", signal_name(sig));
 	complain(sig == SIGINT ? "interrupted" : reason);
 	finish(128 + sig, reason);
 }
@@ -705,7 +693,8 @@ lock_job(void)
 	}
 	n = snprintf(dir, sizeof(dir), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 || pwrite(fd, dir, n, 0) != n)
-		warn("%s", path);
+		log_msg("error", "%s: cannot record our pid: %s", path,
+		    strerror(errno));
 }
 
 static const char *
@@ -785,9 +774,9 @@ run_job(const struct opts *o)
 	if (f != FAIL_NONE)
 		fail(EX_SSH, failure_reason(f), "%s", msg);
 	if (job.status == 124 || job.signo != 0) {
-		snprintf(msg, sizeof(msg), "%s; remote process group %ld "
-		    "stopped", job.status == 124 ? "timeout" : job.reason,
-		    job.pgid);
+		snprintf(msg, sizeof(msg), "%s; remote process group %ld %s",
+		    job.status == 124 ? "timeout" : job.reason, job.pgid,
+		    job.stopped ? "stopped" : "told to stop");
 		complain(msg);
 	}
 	finish(job.status, job.reason);

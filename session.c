@@ -4,6 +4,7 @@
  * on the signal pipe) bounded by the current phase's deadline.
  */
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include <netinet/in.h>
@@ -12,6 +13,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -31,7 +33,7 @@
 #define READSZ		(64 * 1024)
 #define MARKER		"\036remoteexe-pgid="
 #define MARKER_MAX	64
-#define CLOSE_WAIT_MS	5000
+#define TEE_STALL_MS	10000
 
 struct session {
 	LIBSSH2_SESSION	*ssh;
@@ -87,6 +89,20 @@ ms_left(int64_t deadline)
 	return left > 60000 ? 60000 : (int)left;
 }
 
+/* Take a pending stop signal into the job; 1 if there was one. */
+static int
+take_signal(struct job *job)
+{
+	int sig;
+
+	if (job->deaf || (sig = job->stop_signal(job)) == 0)
+		return 0;
+	if (job->signo == 0)
+		job->signo = sig;
+	job->nsignals++;
+	return 1;
+}
+
 /*
  * Wait until fd is ready for events, the deadline (0 = none) passes, or a
  * stop signal arrives.  SIGUSR1 is answered by the hook and the wait goes on.
@@ -95,14 +111,11 @@ static enum wait
 wait_fd(struct job *job, int fd, short events, int64_t deadline)
 {
 	struct pollfd pfd[2];
-	int n, sig;
+	int n;
 
 	for (;;) {
-		if ((sig = job->stop_signal(job)) != 0) {
-			if (job->signo == 0)
-				job->signo = sig;
+		if (take_signal(job))
 			return W_SIGNAL;
-		}
 		if (deadline == NO_WAIT ||
 		    (deadline != 0 && now_ms() >= deadline))
 			return W_TIMEOUT;
@@ -153,6 +166,8 @@ recv_counted(libssh2_socket_t fd, void *buf, size_t len, int flags,
 	n = recv(fd, buf, len, flags);
 	if (n > 0)
 		job->last_recv = now_ms();
+	if (n == -1 && errno == EINTR)
+		return -EAGAIN;
 	return n == -1 ? -errno : n;
 }
 
@@ -190,45 +205,54 @@ fail:
 	return -1;
 }
 
+struct lookup {
+	struct gaicb	 cb;
+	struct addrinfo	 hints;
+	char		 service[16];
+};
+
 /*
  * getaddrinfo(3) has no timeout; getaddrinfo_a(3) (in glibc's libc since
- * 2.34) lets the wait be bounded and interrupted.  The request is static:
- * a lookup that cannot be cancelled may still write to it after we gave up.
+ * 2.34) lets the wait be bounded and interrupted.  A lookup that cannot be
+ * cancelled may still write to its request after we gave up, so that
+ * request is left allocated.
  */
 static int
 resolve(struct job *job, const char *port, int64_t deadline,
     struct addrinfo **res, enum wait *w)
 {
-	static struct addrinfo hints;
-	static struct gaicb cb;
-	static char service[16];
-	struct gaicb *list[1] = { &cb };
 	struct timespec slice = { 0, 100 * 1000000 };
-	int rc, sig;
+	struct lookup *lk;
+	struct gaicb *list[1];
+	int rc;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	strlcpy(service, port, sizeof(service));
-	memset(&cb, 0, sizeof(cb));
-	cb.ar_name = job->host;
-	cb.ar_service = service;
-	cb.ar_request = &hints;
-	if ((rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0)
+	if ((lk = calloc(1, sizeof(*lk))) == NULL)
+		err(1, NULL);
+	lk->hints.ai_family = AF_UNSPEC;
+	lk->hints.ai_socktype = SOCK_STREAM;
+	strlcpy(lk->service, port, sizeof(lk->service));
+	lk->cb.ar_name = job->host;
+	lk->cb.ar_service = lk->service;
+	lk->cb.ar_request = &lk->hints;
+	list[0] = &lk->cb;
+	if ((rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0) {
+		free(lk);
 		return rc;
-	while ((rc = gai_error(&cb)) == EAI_INPROGRESS) {
-		if ((sig = job->stop_signal(job)) != 0) {
-			job->signo = sig;
+	}
+	while ((rc = gai_error(&lk->cb)) == EAI_INPROGRESS) {
+		if (take_signal(job))
 			*w = W_SIGNAL;
-		} else if (deadline != 0 && now_ms() >= deadline)
+		else if (deadline != 0 && now_ms() >= deadline)
 			*w = W_TIMEOUT;
 		if (*w != W_READY) {
-			gai_cancel(&cb);
+			if (gai_cancel(&lk->cb) == EAI_CANCELED)
+				free(lk);
 			return EAI_AGAIN;
 		}
 		gai_suspend((const struct gaicb *const *)list, 1, &slice);
 	}
-	*res = cb.ar_result;
+	*res = lk->cb.ar_result;
+	free(lk);
 	return rc;
 }
 
@@ -290,15 +314,14 @@ session_setup(struct session *ss, struct khosts *kh)
 	libssh2_session_callback_set(ss->ssh, LIBSSH2_CALLBACK_RECV,
 	    (void *)recv_counted);
 	libssh2_session_set_blocking(ss->ssh, 0);
-	if (libssh2_session_method_pref(ss->ssh, LIBSSH2_METHOD_HOSTKEY,
-	    kh_methods(kh)) != 0)
-		warnx("host key methods %s: %s", kh_methods(kh),
-		    ssh_error(ss));
+	/* fails only if libssh2 knows none of them: the default is fine */
+	(void)libssh2_session_method_pref(ss->ssh, LIBSSH2_METHOD_HOSTKEY,
+	    kh_methods(kh));
 }
 
 static enum failure
-session_handshake(struct session *ss, int64_t deadline, char *msg,
-    size_t len)
+session_handshake(struct session *ss, const struct khosts *kh,
+    int64_t deadline, char *msg, size_t len)
 {
 	struct job *job = ss->job;
 	enum wait w;
@@ -309,6 +332,13 @@ session_handshake(struct session *ss, int64_t deadline, char *msg,
 	    ss->fd));
 	if (w == W_SIGNAL)
 		return FAIL_STOPPED;
+	if (w == W_READY && rc == LIBSSH2_ERROR_KEX_FAILURE && kh->n > 0) {
+		snprintf(msg, len, "host key for %s: the server offers none of "
+		    "the key types on file (%s:%ld and others); refusing to "
+		    "connect: %s", kh->name, kh->m[0].file, kh->m[0].line,
+		    ssh_error(ss));
+		return FAIL_HOSTKEY;
+	}
 	if (w == W_TIMEOUT || rc != 0) {
 		snprintf(msg, len, "%s port %d: ssh handshake: %s", job->host,
 		    job->port, w == W_TIMEOUT ? "timed out" : ssh_error(ss));
@@ -423,6 +453,42 @@ tried_add(char *tried, size_t len, const char *what)
 	strlcat(tried, what, len);
 }
 
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * libssh2 1.10 talks to ssh-agent on a blocking socket: an agent waiting
+ * for a confirmation would hold us forever.  An interval timer interrupts
+ * it (SIGALRM without SA_RESTART) from the deadline on; 0 disarms it.
+ */
+static void
+agent_alarm(int64_t deadline)
+{
+	struct sigaction sa;
+	struct itimerval it;
+	int64_t left;
+
+	memset(&it, 0, sizeof(it));
+	if (deadline != 0) {
+		memset(&sa, 0, sizeof(sa));
+		sigemptyset(&sa.sa_mask);
+		sa.sa_handler = on_alarm;
+		if (sigaction(SIGALRM, &sa, NULL) == -1)
+			err(1, "sigaction");
+		left = deadline - now_ms();
+		if (left < 1)
+			left = 1;
+		it.it_value.tv_sec = left / 1000;
+		it.it_value.tv_usec = left % 1000 * 1000;
+		it.it_interval.tv_usec = 200 * 1000;
+	}
+	if (setitimer(ITIMER_REAL, &it, NULL) == -1)
+		err(1, "setitimer");
+}
+
 /* Returns 1 authenticated, 0 not, -1 wait failed (job->signo or timeout). */
 static int
 auth_agent(struct session *ss, int64_t deadline, char *tried, size_t len)
@@ -436,10 +502,12 @@ auth_agent(struct session *ss, int64_t deadline, char *tried, size_t len)
 
 	if ((agent = libssh2_agent_init(ss->ssh)) == NULL)
 		return 0;
+	agent_alarm(deadline);
 	if (libssh2_agent_connect(agent) != 0 ||
 	    libssh2_agent_list_identities(agent) != 0)
 		goto out;
-	while (!ok && w == W_READY &&
+	while (!ok && w == W_READY && job->signo == 0 &&
+	    (deadline == 0 || now_ms() < deadline) &&
 	    libssh2_agent_get_identity(agent, &id, prev) == 0) {
 		n++;
 		SSH_CALL(ss, rc, deadline, w, libssh2_agent_userauth(agent,
@@ -451,6 +519,7 @@ auth_agent(struct session *ss, int64_t deadline, char *tried, size_t len)
 	tried_add(tried, len, what);
 	libssh2_agent_disconnect(agent);
 out:
+	agent_alarm(0);
 	libssh2_agent_free(agent);
 	return w != W_READY ? -1 : ok;
 }
@@ -563,7 +632,7 @@ session_open(struct job *job, struct session **ssp, char *msg, size_t len)
 		errx(1, "libssh2_session_init failed");
 	kh_load(ss->ssh, &kh, job->host, job->port, files, 2);
 	session_setup(ss, &kh);
-	if ((f = session_handshake(ss, deadline, msg, len)) == FAIL_NONE &&
+	if ((f = session_handshake(ss, &kh, deadline, msg, len)) == FAIL_NONE &&
 	    (f = session_hostkey(ss, &kh, msg, len)) == FAIL_NONE)
 		f = session_auth(ss, deadline, msg, len);
 	kh_free(&kh);
@@ -610,19 +679,46 @@ wrapper(const char *command)
 	return w;
 }
 
+/*
+ * Copy output to our stdout/stderr (--tee) without letting a reader that
+ * stalls stall the run: small writes when poll(2) says there is room, and
+ * after TEE_STALL_MS without progress copying stops (the log has it all).
+ */
 static void
-write_full(int fd, const char *buf, size_t len)
+tee_write(struct session *ss, int fd, const char *buf, size_t len)
 {
+	struct job *job = ss->job;
+	struct pollfd pfd[2];
+	int64_t until = now_ms() + TEE_STALL_MS;
 	ssize_t n;
 
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
+	while (len > 0 && job->tee) {
+		pfd[0].fd = fd;
+		pfd[0].events = POLLOUT;
+		pfd[1].fd = job->sigfd;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, ms_left(until)) == -1 && errno != EINTR)
+			err(1, "poll");
+		if (take_signal(job))
 			return;
+		if (now_ms() >= until) {
+			job->tee = 0;
+			log_msg("error", "standard %s is not being read; stopped "
+			    "copying to it", fd == 1 ? "output" : "error");
+			return;
+		}
+		if (pfd[0].revents == 0)
+			continue;
+		n = write(fd, buf, len < PIPE_BUF ? len : PIPE_BUF);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == -1) {
+			job->tee = 0;
+			return;
+		}
 		buf += n;
 		len -= n;
+		until = now_ms() + TEE_STALL_MS;
 	}
 }
 
@@ -639,7 +735,7 @@ deliver(struct session *ss, int stream, const char *buf, size_t len)
 		job->err += len;
 	log_output(stream, buf, len);
 	if (job->tee)
-		write_full(stream, buf, len);
+		tee_write(ss, stream, buf, len);
 }
 
 static void
@@ -651,7 +747,7 @@ marker_line(struct session *ss)
 	if (ss->mlen > sizeof(MARKER) && ss->mline[ss->mlen - 1] == '\n' &&
 	    memcmp(ss->mline, MARKER, sizeof(MARKER) - 1) == 0) {
 		ss->mline[ss->mlen - 1] = '\0';
-		pgid = strtonum(ss->mline + sizeof(MARKER) - 1, 1, INT32_MAX,
+		pgid = strtonum(ss->mline + sizeof(MARKER) - 1, 2, INT32_MAX,
 		    &errstr);
 		if (errstr == NULL) {
 			ss->job->pgid = pgid;
@@ -790,8 +886,8 @@ static const struct {
 	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "SYS", SIGSYS },
 };
 
-static const char *
-signame(int signo)
+const char *
+signal_name(int signo)
 {
 	size_t i;
 
@@ -815,11 +911,14 @@ exit_status(struct session *ss)
 		strlcpy(job->reason, "exit", sizeof(job->reason));
 		return;
 	}
+	/* as ssh(1): a signal it cannot name ("SIG@openssh.com") is 255 */
 	job->status = 255;
 	for (i = 0; i < sizeof(signames) / sizeof(signames[0]); i++)
 		if (strcmp(sig, signames[i].name) == 0)
 			job->status = 128 + signames[i].signo;
-	snprintf(job->reason, sizeof(job->reason), "signal:%s", sig);
+	sig[strspn(sig, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] = '\0';
+	snprintf(job->reason, sizeof(job->reason), "signal:%s",
+	    sig[0] != '\0' ? sig : "UNKNOWN");
 	libssh2_free(ss->ssh, sig);
 }
 
@@ -833,60 +932,125 @@ earliest(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
-/* Run the kill script on a second channel of the same connection. */
+/*
+ * The kill script: TERM to the group, KILL once the grace is over, and an
+ * exit status that says whether the group is gone.  "kill -s" because
+ * dash, /bin/sh on Debian, rejects "kill -TERM -- -PGID".
+ */
+static char *
+kill_script(long pgid, int grace)
+{
+	char *cmd;
+
+	if (asprintf(&cmd, "kill -s TERM -- -%ld 2>/dev/null; i=0; "
+	    "while [ $i -lt %d ] && kill -s 0 -- -%ld 2>/dev/null; "
+	    "do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done; "
+	    "kill -s KILL -- -%ld 2>/dev/null; sleep 0.2 2>/dev/null; "
+	    "! kill -s 0 -- -%ld 2>/dev/null", pgid, grace * 10, pgid, pgid,
+	    pgid) == -1)
+		err(1, NULL);
+	return cmd;
+}
+
+/*
+ * Run the kill script on a second channel of the same connection.  Stop
+ * signals are held back meanwhile: once it is sent it goes on remotely even
+ * if we leave at the next signal.
+ */
 static void
 kill_group(struct session *ss, int64_t deadline)
 {
 	struct job *job = ss->job;
 	char *cmd;
 	enum wait w;
-	int rc;
+	int rc = -1;
 
+	job->deaf = 1;
 	SSH_CALLP(ss, ss->killer, deadline, w, libssh2_channel_open_session(
 	    ss->ssh));
-	if (ss->killer == NULL) {
-		log_msg("error", "cannot open a channel to stop process group "
-		    "%ld: %s", job->pgid, w == W_READY ? ssh_error(ss) :
-		    "timed out");
-		return;
+	if (ss->killer != NULL) {
+		cmd = kill_script(job->pgid, job->kill_grace);
+		SSH_CALL(ss, rc, deadline, w, libssh2_channel_exec(ss->killer,
+		    cmd));
+		free(cmd);
+		if (w == W_READY && rc == 0)
+			SSH_CALL(ss, rc, deadline, w,
+			    libssh2_channel_send_eof(ss->killer));
 	}
-	if (asprintf(&cmd, "kill -TERM -- -%ld 2>/dev/null; i=0; "
-	    "while [ $i -lt %d ] && kill -0 -- -%ld 2>/dev/null; "
-	    "do sleep 0.1; i=$((i+1)); done; "
-	    "kill -KILL -- -%ld 2>/dev/null; exit 0", job->pgid,
-	    job->kill_grace * 10, job->pgid, job->pgid) == -1)
-		err(1, NULL);
-	SSH_CALL(ss, rc, deadline, w, libssh2_channel_exec(ss->killer, cmd));
-	free(cmd);
+	job->deaf = 0;
 	if (w != W_READY || rc != 0)
-		log_msg("error", "cannot stop process group %ld: %s",
-		    job->pgid, w == W_READY ? ssh_error(ss) : "timed out");
-	else
-		SSH_CALL(ss, rc, deadline, w, libssh2_channel_send_eof(
-		    ss->killer));
+		log_msg("error", "cannot stop remote process group %ld: %s",
+		    job->pgid, w == W_TIMEOUT ? "timed out" : ssh_error(ss));
+}
+
+/* Did the kill script see the group gone?  Waits a little for its answer. */
+static int
+group_gone(struct session *ss)
+{
+	int64_t deadline = now_ms() + 2000;
+	enum wait w = W_READY;
+	int rc;
+
+	if (ss->killer == NULL)
+		return 0;
+	while (!libssh2_channel_eof(ss->killer) && w == W_READY) {
+		drain_killer(ss);
+		if (!libssh2_channel_eof(ss->killer))
+			w = wait_session(ss, deadline);
+	}
+	if (w != W_READY)
+		return 0;
+	SSH_CALL(ss, rc, deadline, w, libssh2_channel_wait_closed(ss->killer));
+	return w == W_READY && rc == 0 &&
+	    libssh2_channel_get_exit_status(ss->killer) == 0;
+}
+
+/* 1 when the channel is closed, 0 not yet, -1 on a lost connection. */
+static int
+channel_done(struct session *ss)
+{
+	int rc;
+
+	if (!libssh2_channel_eof(ss->chan))
+		return 0;
+	rc = libssh2_channel_wait_closed(ss->chan);
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return 0;
+	return rc == 0 ? 1 : -1;
+}
+
+/* Log what is left: last lines without newline, stderr held back. */
+static void
+output_end(struct session *ss)
+{
+	log_output_end(1);
+	if (!ss->marked && ss->mlen > 0)
+		marker_line(ss);
+	log_output_end(2);
 }
 
 /*
- * Keep the output flowing until the main channel ends or the deadline
- * passes; a stop signal ends the wait early.  Returns 1 at EOF, 0 at the
- * deadline or on a signal, -1 on a lost connection.
+ * Keep the output flowing until the main channel is closed or the deadline
+ * passes; a stop signal ends the wait early.  Returns 1 when closed, 0 at
+ * the deadline or on a signal, -1 on a lost connection.
  */
 static int
 pump(struct session *ss, int64_t deadline, int until_marked)
 {
-	int more;
+	int more, done;
 
 	for (;;) {
 		if ((more = drain(ss)) == -1)
 			return -1;
 		drain_killer(ss);
 		log_flush();
-		if (libssh2_channel_eof(ss->chan))
-			return 1;
+		if ((done = channel_done(ss)) != 0)
+			return done;
 		if (until_marked && ss->marked)
 			return 0;
-		if (wait_session(ss, more ? NO_WAIT : deadline) == W_SIGNAL ||
-		    (!more && deadline != 0 && now_ms() >= deadline))
+		if (deadline != 0 && now_ms() >= deadline)
+			return 0;
+		if (wait_session(ss, more ? NO_WAIT : deadline) == W_SIGNAL)
 			return 0;
 	}
 }
@@ -901,16 +1065,22 @@ session_stop(struct session *ss)
 {
 	struct job *job = ss->job;
 	int64_t grace = job->kill_grace * 1000LL;
+	int nsignals = job->nsignals;
 
 	job->phase = "stopping";
 	if (!ss->marked)
-		pump(ss, now_ms() + 2000, 1);
+		pump(ss, now_ms() + (job->connect_timeout > 0 ?
+		    job->connect_timeout : 30) * 1000LL, 1);
 	if (!ss->marked) {
 		log_msg("error", "remote process group unknown; cannot stop it");
 		return;
 	}
 	kill_group(ss, now_ms() + 5000);
-	pump(ss, now_ms() + grace + 5000, 0);
+	if (pump(ss, now_ms() + grace + 5000, 0) == -1)
+		return;
+	if (job->nsignals == nsignals && !(job->stopped = group_gone(ss)))
+		log_msg("error", "remote process group %ld may still be "
+		    "running", job->pgid);
 }
 
 static void
@@ -925,7 +1095,7 @@ stop_reason(struct job *job, int timed_out)
 	}
 	job->status = 128 + job->signo;
 	snprintf(job->reason, sizeof(job->reason), "stopped:%s",
-	    signame(job->signo));
+	    signal_name(job->signo));
 }
 
 static enum failure
@@ -945,62 +1115,87 @@ lost(struct session *ss, char *msg, size_t len, const char *why)
 	return FAIL_LOST;
 }
 
+enum step {
+	STEP_AGAIN,
+	STEP_CLOSED,		/* the remote command ended */
+	STEP_TIMEOUT,
+	STEP_SIGNAL,
+	STEP_SILENT,		/* no data from the server for too long */
+	STEP_LOST
+};
+
+/*
+ * Read, then wait for the server, a deadline or a signal.  EOF only means
+ * the command's output ended (a job may redirect it and go on running):
+ * the run ends when the channel is closed.
+ */
+static enum step
+run_step(struct session *ss, int64_t deadline)
+{
+	struct job *job = ss->job;
+	int64_t t, silent, next;
+	int more, secs = 0;
+
+	if ((more = drain(ss)) == -1)
+		return STEP_LOST;
+	log_flush();
+	switch (channel_done(ss)) {
+	case 1:
+		return STEP_CLOSED;
+	case -1:
+		return STEP_LOST;
+	}
+	t = now_ms();
+	silent = job->alive > 0 ? job->last_recv + job->alive * 1000LL : 0;
+	if (silent != 0 && t >= silent)
+		return STEP_SILENT;
+	if (deadline != 0 && t >= deadline)
+		return STEP_TIMEOUT;
+	if (job->alive_interval > 0 &&
+	    libssh2_keepalive_send(ss->ssh, &secs) != 0)
+		secs = 1;
+	next = job->alive_interval > 0 ? t + secs * 1000LL + 10 : 0;
+	if (job->signo != 0 || wait_session(ss, more ? NO_WAIT :
+	    earliest(earliest(deadline, silent), next)) == W_SIGNAL)
+		return STEP_SIGNAL;
+	return STEP_AGAIN;
+}
+
 /* Run the command to its end, a timeout, a stop signal or silence. */
 enum failure
 session_run(struct session *ss, struct job *job, char *msg, size_t len)
 {
-	int64_t deadline = 0, silent, next, t;
+	int64_t deadline = 0;
 	enum failure f;
-	enum wait w;
+	enum step step;
 	char why[64];
-	int rc, secs, more;
 
 	if ((f = session_exec(ss, msg, len)) != FAIL_NONE)
 		return f;
 	if (job->timeout > 0)
 		deadline = now_ms() + job->timeout * 1000LL;
 	libssh2_keepalive_config(ss->ssh, 1, job->alive_interval);
-	for (;;) {
-		if ((more = drain(ss)) == -1)
-			return lost(ss, msg, len, NULL);
-		log_flush();
-		if (libssh2_channel_eof(ss->chan))
-			break;
-		t = now_ms();
-		silent = job->alive > 0 ? job->last_recv + job->alive * 1000LL :
-		    0;
-		if (silent != 0 && t >= silent) {
-			snprintf(why, sizeof(why), "no data from the server "
-			    "for %d s", job->alive);
-			return lost(ss, msg, len, why);
-		}
-		if (deadline != 0 && t >= deadline) {
-			stop_reason(job, 1);
-			session_stop(ss);
-			return FAIL_NONE;
-		}
-		secs = 0;
-		if (job->alive_interval > 0 &&
-		    libssh2_keepalive_send(ss->ssh, &secs) != 0)
-			secs = 1;
-		next = job->alive_interval > 0 ? t + secs * 1000LL + 10 : 0;
-		if (job->signo != 0 || wait_session(ss, more ? NO_WAIT :
-		    earliest(earliest(deadline, silent), next)) == W_SIGNAL) {
-			stop_reason(job, 0);
-			session_stop(ss);
-			return FAIL_NONE;
-		}
+	while ((step = run_step(ss, deadline)) == STEP_AGAIN)
+		;
+	switch (step) {
+	case STEP_CLOSED:
+		exit_status(ss);
+		break;
+	case STEP_TIMEOUT:
+	case STEP_SIGNAL:
+		stop_reason(job, step == STEP_TIMEOUT);
+		session_stop(ss);
+		break;
+	case STEP_SILENT:
+		snprintf(why, sizeof(why), "no data from the server for %d s",
+		    job->alive);
+		f = lost(ss, msg, len, why);
+		break;
+	default:
+		f = lost(ss, msg, len, NULL);
 	}
-	SSH_CALL(ss, rc, now_ms() + CLOSE_WAIT_MS, w,
-	    libssh2_channel_wait_closed(ss->chan));
-	log_output_end(1);
-	if (!ss->marked)
-		marker_line(ss);
-	log_output_end(2);
-	if (rc != 0)
-		return lost(ss, msg, len, "no exit status from the server");
-	exit_status(ss);
-	return FAIL_NONE;
+	output_end(ss);
+	return f;
 }
 
 void

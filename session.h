@@ -43,6 +43,8 @@ struct job {
 	/* hook: returns the stop signal pending, 0 if none (handles SIGUSR1) */
 	int		(*stop_signal)(struct job *);
 	int		  sigfd;		/* readable when a signal arrived */
+	int		  deaf;		/* hold stop signals back for now */
+	int		  nsignals;	/* stop signals seen */
 
 	/* progress, for the state record and stats */
 	const char	 *phase;
@@ -56,6 +58,7 @@ struct job {
 	int		  status;	/* exit status of remoteexe */
 	int		  signo;	/* stop signal we got, if any */
 	char		  reason[48];
+	int		  stopped;	/* the remote group is known gone */
 };
 
 struct session;
@@ -65,5 +68,6 @@ enum failure session_open(struct job *, struct session **, char *, size_t);
 enum failure session_run(struct session *, struct job *, char *, size_t);
 void	 session_close(struct session *);
 void	 session_global_init(void);
+const char *signal_name(int);
 
 #endif
