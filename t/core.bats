@@ -511,6 +511,19 @@ assert_log_refused() {
 	assert_log_refused
 }
 
+@test "a FIFO at the log path with no reader is refused with 11 at once, not waited on" {
+	mkfifo "$LOG"
+	local t0=$SECONDS
+	assert_log_refused
+	[ $((SECONDS - t0)) -lt 5 ] || fail "took $((SECONDS - t0)) s"
+}
+
+@test "a FIFO owned by another user at the log path is refused with 11" {
+	mkfifo -m 666 "$LOG"
+	chown nobody "$LOG"
+	assert_log_refused
+}
+
 @test "a new log file is created mode 0600, whatever the umask" {
 	(umask 000 && rx 127.0.0.1 true)
 	run stat -c %a "$LOG"
@@ -635,4 +648,38 @@ two"
 	run sh -c "grep -o 'reason=[a-z:]*' \"\$1\" | sort | uniq -c" sh "$LOG"
 	assert_line --index 0 --regexp '^ *2 reason=exit$'
 	assert_line --index 1 --regexp '^ *1 reason=ssh:connect$'
+}
+
+# --- runs that outlive their output ---------------------------------------
+
+@test "a command that closes its output and goes on running is waited for, with its own status" {
+	run rx 127.0.0.1 'echo starting; exec >/dev/null 2>&1; sleep 3; exit 3'
+	assert_failure 3
+	assert_equal "$(log_records out)" "starting"
+	assert_regex "$(stats_record)" ' reason=exit$'
+	assert_equal "$(records | tail -n 1)" "END,3,127.0.0.1 echo starting; exec >/dev/null 2>&1; sleep 3; exit 3"
+}
+
+@test "--timeout applies to a command that closed its output" {
+	run rx --timeout 2 --kill-grace 1 127.0.0.1 \
+		'exec >/dev/null 2>&1; echo $$ >'"$BATS_TEST_TMPDIR"'/pgid; sleep 3005'
+	assert_failure 124
+	assert_regex "$(stats_record)" ' reason=timeout$'
+	run ps -o pid= -g "$(cat "$BATS_TEST_TMPDIR/pgid")"
+	assert_output ""
+}
+
+@test "many identity files from -i and ssh_config do not overflow; the right key still works" {
+	local i args=()
+	for i in $(seq 1 31); do args+=(-i "$BATS_TEST_TMPDIR/none$i"); done
+	for i in $(seq 1 8); do args+=(-o "IdentityFile=$BATS_TEST_TMPDIR/cfg$i"); done
+	run timeout 60 "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+		--known-hosts "$RX_KNOWN" --log "$LOG" "${args[@]}" 127.0.0.1 true
+	assert_success
+}
+
+@test "a long option without its argument is named in the error" {
+	run --separate-stderr timeout 20 "$REMOTEEXE" --log "$LOG" --timeout
+	assert_failure 10
+	assert_regex "$(log_records error)" '^--timeout: '
 }

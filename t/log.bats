@@ -368,3 +368,18 @@ cron_rx() {
 	run log_records END
 	assert_output "255,127.0.0.1 true"
 }
+
+@test "--tee into a pipe nobody reads stops copying after a while; the run and the log go on" {
+	local reader rc t0=$SECONDS
+	mkfifo "$BATS_TEST_TMPDIR/pipe"
+	sleep 60 <"$BATS_TEST_TMPDIR/pipe" 3>&- &
+	reader=$!
+	rx --tee 127.0.0.1 'seq 1 200000' >"$BATS_TEST_TMPDIR/pipe" && rc=0 || rc=$?
+	kill "$reader"
+	assert_equal "$rc" 0
+	[ $((SECONDS - t0)) -lt 30 ] || fail "took $((SECONDS - t0)) s"
+	assert_equal "$(log_records error)" \
+		"standard output is not being read; stopped copying to it"
+	assert_equal "$(log_records out | wc -l)" 200000
+	assert_equal "$(log_records out | tail -n 1)" 200000
+}
