@@ -225,7 +225,7 @@ kh_verify(LIBSSH2_SESSION *s, const struct khosts *kh,
 		}
 		libssh2_knownhost_free(h);
 	}
-	return rc == KH_OK ? KH_OK : rc;
+	return rc;
 }
 
 /* "SHA256:..." as ssh-keygen -l prints it; *type gets the key type. */
