@@ -1,9 +1,9 @@
 # remoteexe: run one command on a remote host over SSH and log it.
 
 PROG=	remoteexe
-SRCS=	remoteexe.c log.c session.c hostkey.c config.c
+SRCS=	remoteexe.c log.c session.c auth.c hostkey.c config.c
 OBJS=	${SRCS:.c=.o}
-HDRS=	log.h session.h hostkey.h config.h
+HDRS=	log.h session.h sshio.h hostkey.h config.h
 
 PREFIX?=	/usr/local
 BINDIR?=	${PREFIX}/bin
