@@ -665,8 +665,7 @@ two"
 		'exec >/dev/null 2>&1; echo $$ >'"$BATS_TEST_TMPDIR"'/pgid; sleep 3005'
 	assert_failure 124
 	assert_regex "$(stats_record)" ' reason=timeout$'
-	run ps -o pid= -g "$(cat "$BATS_TEST_TMPDIR/pgid")"
-	assert_output ""
+	assert_group_gone "$BATS_TEST_TMPDIR/pgid"
 }
 
 @test "many identity files from -i and ssh_config do not overflow; the right key still works" {

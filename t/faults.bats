@@ -103,16 +103,6 @@ rx_wait() {
 	wait "$pid" || RX_RC=$?
 }
 
-# wait_for SECS CMD...: poll CMD every 0.1 s, at most SECS.
-wait_for() {
-	local secs=$1 i
-	shift
-	for ((i = 0; i < secs * 10; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # log_has ERE: some line of $LOG matches.
 log_has() { grep -Eq "$1" "$LOG"; }
@@ -131,22 +121,6 @@ kinds() {
 # last_record: the last record of $LOG, without time and PID.
 last_record() { tail -n 1 "$LOG" | sed -E 's/^\[[^]]*\]\[[0-9]+\] //'; }
 
-# pgid_alive PGID: some process is still in that process group.
-pgid_alive() {
-	ps -eo pgid= | awk -v g="$1" '$1 == g { f = 1 } END { exit !f }'
-}
-
-# assert_group_gone FILE [SECS]: the remote process group named in FILE is
-# gone, or goes within SECS (default 2 s: a moment for the remote parent to
-# reap it).
-assert_group_gone() {
-	local pgid
-	pgid=$(cat "$1")
-	[[ $pgid =~ ^[0-9]+$ ]] || fail "no pgid in $1"
-	if ! wait_for "${2:-2}" eval "! pgid_alive $pgid"; then
-		fail "remote process group $pgid still running: $(ps -o pid=,args= -g "$pgid")"
-	fi
-}
 
 # second_sshd [EXTRA LINE...]: a second sshd in its own dir, for tests that
 # stop, kill or starve it; rx and rx_bg then talk to it.

@@ -103,3 +103,31 @@ closed_port() {
 host_fingerprint() {
 	ssh-keygen -lf "$FIX/host_ed25519.pub" | awk '{ print $2 }'
 }
+
+# wait_for SECS CMD...: poll CMD every 0.1 s, at most SECS.
+wait_for() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# pgid_alive PGID: some process is still in that process group.
+pgid_alive() {
+	ps -eo pgid= | awk -v g="$1" '$1 == g { f = 1 } END { exit !f }'
+}
+
+# assert_group_gone FILE [SECS]: the remote process group named in FILE is
+# gone, or goes within SECS (default 2 s: a moment for the remote parent to
+# reap it).
+assert_group_gone() {
+	local pgid
+	pgid=$(cat "$1")
+	[[ $pgid =~ ^[0-9]+$ ]] || fail "no pgid in $1"
+	if ! wait_for "${2:-2}" eval "! pgid_alive $pgid"; then
+		fail "remote process group $pgid still running: $(ps -o pid=,args= -g "$pgid")"
+	fi
+}
