@@ -675,19 +675,25 @@ earliest(int64_t a, int64_t b)
 /*
  * The kill script: TERM to the group, KILL once the grace is over, and an
  * exit status that says whether the group is gone.  "kill -s" because
- * dash, /bin/sh on Debian, rejects "kill -TERM -- -PGID".
+ * dash, /bin/sh on Debian, rejects "kill -TERM -- -PGID".  Zombies do not
+ * count as alive: an orphan waits for init to reap it, and some inits are
+ * slow to.  Without a ps(1) that knows -o stat, kill -0 decides.
  */
 static char *
 kill_script(long pgid, int grace)
 {
 	char *cmd;
 
-	if (asprintf(&cmd, "kill -s TERM -- -%ld 2>/dev/null; i=0; "
-	    "while [ $i -lt %d ] && kill -s 0 -- -%ld 2>/dev/null; "
+	if (asprintf(&cmd, "g=%ld; "
+	    "alive() { if ps -e -o pgid= -o stat= >/dev/null 2>&1; then "
+	    "ps -e -o pgid= -o stat= | awk -v g=$g "
+	    "'$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'; "
+	    "else kill -s 0 -- -$g 2>/dev/null; fi; }; "
+	    "kill -s TERM -- -$g 2>/dev/null; i=0; "
+	    "while [ $i -lt %d ] && alive; "
 	    "do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done; "
-	    "kill -s KILL -- -%ld 2>/dev/null; sleep 0.2 2>/dev/null; "
-	    "! kill -s 0 -- -%ld 2>/dev/null", pgid, grace * 10, pgid, pgid,
-	    pgid) == -1)
+	    "kill -s KILL -- -$g 2>/dev/null; sleep 0.2 2>/dev/null; ! alive",
+	    pgid, grace * 10) == -1)
 		err(1, NULL);
 	return cmd;
 }

@@ -334,6 +334,17 @@ run_tarpit() {
 	assert_group_gone "$T/to.pgid"
 }
 
+@test "--timeout stops the group when the remote shell is dash (POSIX kill syntax)" {
+	local cmd="echo \$\$ >$T/dash.pgid; sleep 3006"
+	# every command, the kill script included, runs under dash
+	second_sshd 'ForceCommand /bin/dash -c "$SSH_ORIGINAL_COMMAND"'
+	run --separate-stderr rxt 30 --timeout 2 --kill-grace 1 127.0.0.1 "$cmd"
+	assert_equal "$status" 124
+	assert_equal "$(log_records error)" \
+		"timeout after 2 s; stopping remote process group $(cat "$T/dash.pgid")"
+	assert_group_gone "$T/dash.pgid"
+}
+
 @test "--timeout: a remote command that ignores TERM is killed after --kill-grace" {
 	local t0 el cmd="trap '' TERM; echo \$\$ >$T/grace.pgid; sleep 3007"
 	t0=$(now)

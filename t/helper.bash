@@ -115,9 +115,11 @@ wait_for() {
 	return 1
 }
 
-# pgid_alive PGID: some process is still in that process group.
+# pgid_alive PGID: some process, not a zombie waiting for init to reap
+# it, is still in that process group.
 pgid_alive() {
-	ps -eo pgid= | awk -v g="$1" '$1 == g { f = 1 } END { exit !f }'
+	ps -eo pgid=,stat= |
+		awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'
 }
 
 # assert_group_gone FILE [SECS]: the remote process group named in FILE is
