@@ -110,7 +110,7 @@ line_matches(LIBSSH2_SESSION *s, const char *name, const char *line,
 
 static void
 add_match(struct khosts *kh, const char *file, long lineno, int type,
-    const char *line, size_t len)
+    const char *line, size_t len, int revoked)
 {
 	struct khmatch *m;
 
@@ -123,29 +123,34 @@ add_match(struct khosts *kh, const char *file, long lineno, int type,
 		err(1, NULL);
 	m->line = lineno;
 	m->keytype = type;
+	m->revoked = revoked;
 }
 
 static void
 scan_file(LIBSSH2_SESSION *s, struct khosts *kh, const char *file)
 {
 	FILE *fp;
-	char *line = NULL;
-	size_t sz = 0, len;
+	char *line = NULL, *p;
+	size_t sz = 0;
 	ssize_t n;
 	long lineno = 0;
-	int type;
+	int type, revoked;
 
 	if ((fp = fopen(file, "r")) == NULL)
 		return;
 	while ((n = getline(&line, &sz, fp)) != -1) {
 		lineno++;
-		len = strspn(line, " \t");
-		/* comments, blanks, @cert-authority and @revoked */
-		if (line[len] == '#' || line[len] == '@' || line[len] == '\n' ||
-		    line[len] == '\0')
+		p = line + strspn(line, " \t");
+		revoked = strncmp(p, "@revoked", 8) == 0 &&
+		    (p[8] == ' ' || p[8] == '\t');
+		if (revoked)
+			p += 8 + strspn(p + 8, " \t");
+		/* comments, blanks, @cert-authority (certificates: unsupported) */
+		if (*p == '#' || *p == '@' || *p == '\n' || *p == '\0')
 			continue;
-		if ((type = line_matches(s, kh->name, line, n)) != -1)
-			add_match(kh, file, lineno, type, line, n);
+		n -= p - line;
+		if ((type = line_matches(s, kh->name, p, n)) != -1)
+			add_match(kh, file, lineno, type, p, n, revoked);
 	}
 	free(line);
 	fclose(fp);
@@ -180,14 +185,17 @@ const char *
 kh_methods(const struct khosts *kh)
 {
 	static char buf[256];
-	size_t i, j;
+	size_t i, j, known = 0;
 
+	for (j = 0; j < kh->n; j++)
+		known += !kh->m[j].revoked;
 	buf[0] = '\0';
 	for (i = 0; i < NKEYTYPES; i++) {
 		for (j = 0; j < kh->n; j++)
-			if (kh->m[j].keytype == keytypes[i].known)
+			if (!kh->m[j].revoked &&
+			    kh->m[j].keytype == keytypes[i].known)
 				break;
-		if (kh->n > 0 && j == kh->n)
+		if (known > 0 && j == kh->n)
 			continue;
 		if (buf[0] != '\0')
 			strlcat(buf, ",", sizeof(buf));
@@ -196,34 +204,59 @@ kh_methods(const struct khosts *kh)
 	return buf;
 }
 
+/* Is key (of type) the key of known_hosts line m? */
+static int
+line_has_key(LIBSSH2_SESSION *s, const struct khosts *kh,
+    const struct khmatch *m, const char *key, size_t len, int type)
+{
+	LIBSSH2_KNOWNHOSTS *h;
+	int match;
+
+	if ((h = libssh2_knownhost_init(s)) == NULL)
+		return -1;
+	match = libssh2_knownhost_readline(h, m->text, strlen(m->text),
+	    LIBSSH2_KNOWNHOST_FILE_OPENSSH) == 0 &&
+	    libssh2_knownhost_checkp(h, kh->name, -1, key, len,
+	    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW |
+	    type, NULL) == LIBSSH2_KNOWNHOST_CHECK_MATCH;
+	libssh2_knownhost_free(h);
+	return match;
+}
+
+/*
+ * The server's key against the lines for our host: a revoked key is
+ * refused, a key on file passes, another key of a type on file is a
+ * changed key (*bad names the first such line).
+ */
 enum khresult
 kh_verify(LIBSSH2_SESSION *s, const struct khosts *kh,
     const struct khmatch **bad)
 {
-	LIBSSH2_KNOWNHOSTS *h;
 	const char *key, *tname;
 	size_t len, i;
-	int type, rc = KH_UNKNOWN;
+	int type, match, rc = KH_UNKNOWN;
 
 	*bad = NULL;
 	if ((type = server_keytype(s, &key, &len, &tname)) == -1)
 		return KH_ERROR;
-	for (i = 0; i < kh->n && rc != KH_OK; i++) {
+	for (i = 0; i < kh->n; i++) {
 		if (kh->m[i].keytype != type)
 			continue;
-		if ((h = libssh2_knownhost_init(s)) == NULL)
+		if ((match = line_has_key(s, kh, &kh->m[i], key, len,
+		    type)) == -1)
 			return KH_ERROR;
-		if (libssh2_knownhost_readline(h, kh->m[i].text,
-		    strlen(kh->m[i].text), LIBSSH2_KNOWNHOST_FILE_OPENSSH) == 0 &&
-		    libssh2_knownhost_checkp(h, kh->name, -1, key, len,
-		    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW |
-		    type, NULL) == LIBSSH2_KNOWNHOST_CHECK_MATCH)
+		if (kh->m[i].revoked && match) {
+			*bad = &kh->m[i];
+			return KH_REVOKED;
+		}
+		if (kh->m[i].revoked || rc == KH_OK)
+			continue;
+		if (match)
 			rc = KH_OK;
 		else if (*bad == NULL) {
 			*bad = &kh->m[i];
 			rc = KH_CHANGED;
 		}
-		libssh2_knownhost_free(h);
 	}
 	return rc;
 }

@@ -14,6 +14,7 @@ struct khmatch {
 	long	 line;
 	int	 keytype;	/* LIBSSH2_KNOWNHOST_KEY_* */
 	char	*text;		/* the line, for re-checking */
+	int	 revoked;	/* a @revoked line */
 };
 
 struct khosts {
@@ -26,6 +27,7 @@ enum khresult {
 	KH_OK,
 	KH_UNKNOWN,
 	KH_CHANGED,
+	KH_REVOKED,
 	KH_ERROR
 };
 

@@ -326,6 +326,11 @@ session_hostkey(struct session *ss, struct khosts *kh, char *msg, size_t len)
 		    "is expected, remove that line)", kh->name, type, fp,
 		    bad->file, bad->line);
 		return FAIL_HOSTKEY;
+	case KH_REVOKED:
+		snprintf(msg, len, "host key for %s is REVOKED (%s %s) by "
+		    "%s:%ld; refusing to connect", kh->name, type, fp,
+		    bad->file, bad->line);
+		return FAIL_HOSTKEY;
 	case KH_ERROR:
 		snprintf(msg, len, "host key for %s: cannot read it: %s",
 		    kh->name, ssh_error(ss));

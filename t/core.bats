@@ -433,6 +433,21 @@ assert_usage_failure() {
 	assert_output ""
 }
 
+@test "a host key marked @revoked is refused even with --accept-new and beside a plain entry" {
+	local kh=$BATS_TEST_TMPDIR/known
+	{
+		echo "@revoked [127.0.0.1]:$SSHD_PORT $(cut -d' ' -f1,2 "$FIX/host_ed25519.pub")"
+		cat "$RX_KNOWN"
+	} >"$kh"
+	cp "$kh" "$BATS_TEST_TMPDIR/known.before"
+	run rxk "$kh" --accept-new 127.0.0.1 touch "$BATS_TEST_TMPDIR/ran"
+	assert_failure 255
+	assert_file_not_exists "$BATS_TEST_TMPDIR/ran"
+	assert_equal "$(log_records error)" "host key for [127.0.0.1]:$SSHD_PORT is REVOKED (ssh-ed25519 $(host_fingerprint)) by $kh:1; refusing to connect"
+	assert_regex "$(stats_record)" ' reason=ssh:hostkey$'
+	cmp "$kh" "$BATS_TEST_TMPDIR/known.before"
+}
+
 @test "a changed host key fails with 255 even with --accept-new, naming file and line" {
 	local kh=$BATS_TEST_TMPDIR/known other
 	ssh-keygen -q -t ed25519 -N '' -C other -f "$BATS_TEST_TMPDIR/other"
