@@ -560,12 +560,18 @@ log_output(int stream, const char *buf, size_t len)
 		nl = memchr(buf, '\n', n);
 		if (nl != NULL)
 			n = nl - buf;
-		memcpy(pt->buf + pt->len, buf, n);
-		pt->len += n;
+		/* a whole line in the input goes straight to its record */
+		if (nl != NULL && pt->len == 0)
+			record(&ts, stream_kind(stream, 0), buf, n, NULL);
+		else {
+			memcpy(pt->buf + pt->len, buf, n);
+			pt->len += n;
+			if (nl != NULL)
+				partial_emit(stream, pt, 0);
+		}
 		buf += n;
 		len -= n;
 		if (nl != NULL) {
-			partial_emit(stream, pt, 0);
 			buf++;
 			len--;
 		} else if (pt->len == sizeof(pt->buf) && len > 0) {
