@@ -33,6 +33,7 @@
 #define MAXIDS		(CONF_MAXID * 2)
 #define BACKOFF_BASE	1000
 #define BACKOFF_CAP	30000
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 extern char **environ;
 
@@ -129,7 +130,7 @@ signals_init(void)
 	sa.sa_handler = on_signal;
 	/* no SA_RESTART: a blocking call (agent, lock) must see the signal */
 	sa.sa_flags = 0;
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (i = 0; i < NITEMS(sigs); i++)
 		if (sigaction(sigs[i], &sa, NULL) == -1)
 			err(1, "sigaction");
 	signal(SIGPIPE, SIG_IGN);
@@ -175,7 +176,7 @@ stop_signal(struct job *j)
 		got_sig[SIGUSR1] = 0;
 		log_state(j);
 	}
-	for (i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+	for (i = 0; i < NITEMS(stops); i++)
 		if (got_sig[stops[i]]) {
 			got_sig[stops[i]] = 0;
 			log_msg("signal", "%s", signal_name(stops[i]));
@@ -186,10 +187,25 @@ stop_signal(struct job *j)
 
 /* The one stderr line of remoteexe's own failures (unless -q). */
 static void
-complain(const char *msg)
+complain(const char *fmt, ...)
 {
-	if (!quiet)
-		warnx("%s", msg);
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+}
+
+static char *
+vformat(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) == -1)
+		err(1, NULL);
+	return s;
 }
 
 static void __attribute__((noreturn))
@@ -213,13 +229,13 @@ static void __attribute__((noreturn))
 fail(int status, const char *reason, const char *fmt, ...)
 {
 	va_list ap;
-	char msg[2048];
+	char *msg;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg = vformat(fmt, ap);
 	va_end(ap);
 	log_msg("error", "%s", msg);
-	complain(msg);
+	complain("%s", msg);
 	finish(status, reason);
 }
 
@@ -249,13 +265,11 @@ log_begin(const char *path, enum logformat format)
 	char *expanded, msg[1024];
 
 	if ((expanded = log_path(path)) == NULL) {
-		if (!quiet)
-			warnx("log path %s: cannot expand", path);
+		complain("log path %s: cannot expand", path);
 		exit(EX_LOG);
 	}
 	if (log_open(expanded, format, msg, sizeof(msg)) == -1) {
-		if (!quiet)
-			warnx("log %s; not running the command", msg);
+		complain("log %s; not running the command", msg);
 		exit(EX_LOG);
 	}
 	free(expanded);
@@ -278,15 +292,14 @@ usage_fail(int argc, char *argv[], const char *logpath, enum logformat fmt,
     const char *fmtmsg, ...)
 {
 	va_list ap;
-	char msg[1024];
+	char *msg;
 
 	va_start(ap, fmtmsg);
-	vsnprintf(msg, sizeof(msg), fmtmsg, ap);
+	msg = vformat(fmtmsg, ap);
 	va_end(ap);
-	if (!quiet) {
-		warnx("%s", msg);
+	complain("%s", msg);
+	if (!quiet)
 		usage(stderr);
-	}
 	params = join(argc - 1, argv + 1);
 	log_begin(logpath != NULL ? logpath : default_log(), fmt);
 	log_msg("error", "%s", msg);
@@ -297,14 +310,15 @@ static const char *
 number(const char *name, const char *arg, long long min, long long max,
     int *v)
 {
-	static char msg[256];
 	const char *errstr;
+	char *msg;
 	long long n;
 
 	n = strtonum(arg, min, max, &errstr);
 	if (errstr != NULL) {
-		snprintf(msg, sizeof(msg), "%s %s: %s (%lld..%lld)", name, arg,
-		    errstr, min, max);
+		if (asprintf(&msg, "%s %s: %s (%lld..%lld)", name, arg,
+		    errstr, min, max) == -1)
+			err(1, NULL);
 		return msg;
 	}
 	*v = n;
@@ -319,7 +333,7 @@ option(int ch, const char *arg, struct opts *o)
 		o->config = arg;
 		return NULL;
 	case 'i':
-		if (o->nids == MAXIDS)
+		if (o->nids == (int)NITEMS(o->ids))
 			return "-i: too many identity files";
 		o->ids[o->nids++] = arg;
 		return NULL;
@@ -327,7 +341,7 @@ option(int ch, const char *arg, struct opts *o)
 		o->user = arg;
 		return NULL;
 	case 'o':
-		if (o->nconfopts == 64)
+		if (o->nconfopts == (int)NITEMS(o->confopts))
 			return "-o: too many options";
 		o->confopts[o->nconfopts++] = arg;
 		return NULL;
@@ -380,8 +394,8 @@ option(int ch, const char *arg, struct opts *o)
 static const char *
 parse_options(int argc, char *argv[], struct opts *o)
 {
-	static char msg[256];
 	const char *e, *first = NULL;
+	char *msg;
 	int ch;
 
 	memset(o, 0, sizeof(*o));
@@ -403,22 +417,21 @@ parse_options(int argc, char *argv[], struct opts *o)
 		case ':':
 			if (first != NULL)
 				break;
-			if (optopt > 0 && optopt < 256)
-				snprintf(msg, sizeof(msg), "-%c: %s", optopt,
-				    strchr("Filop", optopt) != NULL ?
-				    "needs an argument" : "unknown option");
-			else
-				snprintf(msg, sizeof(msg), "%s: unknown option "
-				    "or missing argument", argv[optind - 1]);
+			if (optopt > 0 && optopt < 256 && asprintf(&msg,
+			    "-%c: %s", optopt, strchr("Filop", optopt) != NULL ?
+			    "needs an argument" : "unknown option") == -1)
+				err(1, NULL);
+			if ((optopt <= 0 || optopt >= 256) && asprintf(&msg,
+			    "%s: unknown option or missing argument",
+			    argv[optind - 1]) == -1)
+				err(1, NULL);
 			first = msg;
 			break;
 		default:
 			/* go on: a later --log or --format still counts */
 			if ((e = option(ch, optarg, o)) != NULL &&
-			    first == NULL) {
-				strlcpy(msg, e, sizeof(msg));
-				first = msg;
-			}
+			    first == NULL)
+				first = e;
 		}
 	}
 	return first;
@@ -516,7 +529,7 @@ identities(struct job *j, const struct opts *o, const struct sshconf *c)
 		j->identities[j->nidentities++] = c->identity[i];
 	if (j->nidentities > 0)
 		return;
-	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+	for (i = 0; i < NITEMS(defaults); i++) {
 		p = home_path(defaults[i]);
 		if (access(p, F_OK) == 0)
 			j->identities[j->nidentities++] = p;
