@@ -690,10 +690,10 @@ kill_script(long pgid, int grace)
 	char *cmd;
 
 	if (asprintf(&cmd, "g=%ld; "
-	    "alive() { if ps -e -o pgid= -o stat= >/dev/null 2>&1; then "
-	    "ps -e -o pgid= -o stat= | awk -v g=$g "
-	    "'$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'; "
-	    "else kill -s 0 -- -$g 2>/dev/null; fi; }; "
+	    "alive() { p=$(ps -e -o pgid= -o stat= 2>/dev/null) || "
+	    "{ kill -s 0 -- -$g 2>/dev/null; return; }; "
+	    "printf '%%s\\n' \"$p\" | awk -v g=$g "
+	    "'$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'; }; "
 	    "kill -s TERM -- -$g 2>/dev/null; i=0; "
 	    "while [ $i -lt %d ] && alive; "
 	    "do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done; "
