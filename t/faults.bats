@@ -407,10 +407,18 @@ assert_stopped_by() {
 	assert_stopped_by HUP 129
 }
 
+# start_ignoring_term NAME GRACE SECS: a background run (rx_bg NAME) whose
+# remote shell ignores TERM and sleeps SECS; sets the caller's cmd and waits
+# for the remote pgid in $T/NAME.pgid.
+start_ignoring_term() {
+	cmd="trap '' TERM; echo \$\$ >$T/$1.pgid; sleep $3"
+	rx_bg "$1" --kill-grace "$2" 127.0.0.1 "$cmd"
+	wait_for 10 test -s "$T/$1.pgid" || fail "never started: $(cat "$LOG")"
+}
+
 @test "SIGTERM: a remote command that ignores TERM is killed after --kill-grace" {
-	local t0 el cmd="trap '' TERM; echo \$\$ >$T/ignore.pgid; sleep 3008"
-	rx_bg ignore --kill-grace 2 127.0.0.1 "$cmd"
-	wait_for 10 test -s "$T/ignore.pgid" || fail "never started: $(cat "$LOG")"
+	local t0 el cmd
+	start_ignoring_term ignore 2 3008
 	t0=$(now)
 	kill -TERM "$RX_PID"
 	rx_wait "$RX_PID" 15
@@ -423,9 +431,8 @@ assert_stopped_by() {
 }
 
 @test "a second SIGTERM while stopping still ends with END,143 and the group killed" {
-	local t0 el cmd="trap '' TERM; echo \$\$ >$T/twice.pgid; sleep 3004"
-	rx_bg twice --kill-grace 3 127.0.0.1 "$cmd"
-	wait_for 10 test -s "$T/twice.pgid" || fail "never started: $(cat "$LOG")"
+	local t0 el cmd
+	start_ignoring_term twice 3 3004
 	t0=$(now)
 	kill -TERM "$RX_PID"
 	wait_for 5 log_has '\] signal,TERM$' || fail "no signal,TERM: $(cat "$LOG")"
