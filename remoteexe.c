@@ -58,6 +58,7 @@ struct opts {
 	int		 lock;
 	int		 tee;
 	int		 quiet;
+	int		 show;		/* -h or -V */
 };
 
 enum {
@@ -236,6 +237,8 @@ fail(int status, const char *reason, const char *fmt, ...)
 	va_end(ap);
 	log_msg("error", "%s", msg);
 	complain("%s", msg);
+	if (status == EX_USAGE_RX && !quiet)
+		usage(stderr);
 	finish(status, reason);
 }
 
@@ -407,12 +410,10 @@ parse_options(int argc, char *argv[], struct opts *o)
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'h':
-			usage(stdout);
-			exit(0);
 		case 'V':
-			printf("remoteexe %s (libssh2 %s)\n", VERSION,
-			    libssh2_version(0));
-			exit(0);
+			/* after the loop: a bad option still wins */
+			o->show = ch;
+			break;
 		case '?':
 		case ':':
 			if (first != NULL)
@@ -433,6 +434,15 @@ parse_options(int argc, char *argv[], struct opts *o)
 			    first == NULL)
 				first = e;
 		}
+	}
+	if (first == NULL && o->show == 'h') {
+		usage(stdout);
+		exit(0);
+	}
+	if (first == NULL && o->show == 'V') {
+		printf("remoteexe %s (libssh2 %s)\n", VERSION,
+		    libssh2_version(0));
+		exit(0);
 	}
 	return first;
 }
@@ -786,12 +796,10 @@ run_job(const struct opts *o)
 		stopped(job.signo);
 	if (f != FAIL_NONE)
 		fail(EX_SSH, failure_reason(f), "%s", msg);
-	if (job.status == 124 || job.signo != 0) {
-		snprintf(msg, sizeof(msg), "%s; remote process group %ld %s",
-		    job.status == 124 ? "timeout" : job.reason, job.pgid,
-		    job.stopped ? "stopped" : "told to stop");
-		complain(msg);
-	}
+	/* ours only: a remote "exit 124" is the command's own status */
+	if (strcmp(job.reason, "timeout") == 0 || job.signo != 0)
+		complain("%s; remote process group %ld %s", job.reason,
+		    job.pgid, job.stopped ? "stopped" : "told to stop");
 	finish(job.status, job.reason);
 }
 

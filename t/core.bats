@@ -697,3 +697,22 @@ two"
 	assert_failure 10
 	assert_regex "$(log_records error)" '^--timeout: '
 }
+
+@test "a remote exit 124 is the command's own status: no stderr line, reason=exit" {
+	run --separate-stderr rx 127.0.0.1 'exit 124'
+	assert_failure 124
+	assert_equal "$stderr" ""
+	assert_regex "$(stats_record)" ' reason=exit$'
+}
+
+@test "-h after an invalid option does not hide the usage error" {
+	run --separate-stderr timeout 20 "$REMOTEEXE" --log "$LOG" --bogus -h 127.0.0.1 true
+	assert_failure 10
+	assert_equal "$(records | tail -n 1)" "END,10,--log $LOG --bogus -h 127.0.0.1 true"
+}
+
+@test "an invalid invocation found in ssh_config also prints the usage" {
+	run --separate-stderr rx -F "$BATS_TEST_TMPDIR/missing" 127.0.0.1 true
+	assert_failure 10
+	assert_regex "$stderr" 'usage: remoteexe '
+}
