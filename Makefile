@@ -62,6 +62,23 @@ bench: ${PROG}
 bench-burst: ${PROG}
 	sh tools/burst.sh
 
+# Coverage-guided fuzzing with clang's libFuzzer under ASan/UBSan.  Each
+# fuzz/fuzz_NAME.c includes the sources it tests; its seed corpus is
+# t/fuzz/NAME/.  FUZZ_SECONDS per target.
+FUZZ_SECONDS?=	60
+FUZZ_CC?=	clang
+FUZZ_FLAGS=	-g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all
+FUZZERS=	${patsubst fuzz/fuzz_%.c,.fuzz/%,${wildcard fuzz/fuzz_*.c}}
+
+.fuzz/%: fuzz/fuzz_%.c ${SRCS} ${HDRS}
+	mkdir -p .fuzz
+	${FUZZ_CC} -std=c11 -D_GNU_SOURCE ${PKG_CFLAGS} ${FUZZ_FLAGS} -I. \
+	    -o $@ $< ${PKG_LIBS}
+
+fuzz: ${FUZZERS}
+	sh tools/fuzz.sh ${FUZZ_SECONDS} ${FUZZERS}
+
 lint:
 	mandoc -Tlint -W warning man/${PROG}.1
 
@@ -74,6 +91,6 @@ uninstall:
 	rm -f ${DESTDIR}${BINDIR}/${PROG} ${DESTDIR}${MANDIR}/${PROG}.1
 
 clean:
-	rm -rf ${PROG} ${OBJS} .asan
+	rm -rf ${PROG} ${OBJS} .asan .fuzz
 
-.PHONY: all deps check check-asan demo bench bench-burst lint install uninstall clean
+.PHONY: all deps check check-asan demo bench bench-burst fuzz lint install uninstall clean
