@@ -1,9 +1,11 @@
 # remoteexe: run one command on a remote host over SSH and log it.
 
 PROG=	remoteexe
-SRCS=	remoteexe.c log.c session.c auth.c hostkey.c config.c
+SRCS=	remoteexe.c settings.c config.c run.c progress.c signals.c diag.c \
+	ssh.c sshio.c auth.c hostkey.c channel.c pump.c remote.c log.c util.c
 OBJS=	${SRCS:.c=.o}
-HDRS=	log.h session.h sshio.h hostkey.h config.h
+HDRS=	settings.h config.h run.h progress.h signals.h diag.h failure.h \
+	ssh.h sshio.h auth.h hostkey.h channel.h pump.h remote.h log.h util.h
 
 PREFIX?=	/usr/local
 BINDIR?=	${PREFIX}/bin
@@ -12,7 +14,7 @@ MANDIR?=	${PREFIX}/share/man/man1
 PKGS=		libssh2 libbsd-overlay
 CC?=		cc
 CFLAGS?=	-O2 -g
-WARNINGS=	-Wall -Wextra -Werror
+WARNINGS=	-Wall -Wextra -Werror -Wformat=2 -Wshadow -Wcast-qual
 PKG_CFLAGS!=	pkg-config --cflags ${PKGS} 2>/dev/null || true
 PKG_LIBS!=	pkg-config --libs ${PKGS} 2>/dev/null || echo -lssh2 -lbsd
 ALL_CFLAGS=	-std=c11 -D_GNU_SOURCE \

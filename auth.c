@@ -3,11 +3,9 @@
  * sign with RSA keys only as ssh-rsa (SHA-1), which current OpenSSH
  * refuses; such a failure says so instead of a bare "denied".
  */
-#include <sys/time.h>
-
 #include <err.h>
 #include <errno.h>
-#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +13,20 @@
 
 #include <libssh2.h>
 
-#include "session.h"
+#include "auth.h"
+#include "signals.h"
 #include "sshio.h"
+#include "util.h"
+
+/* One authentication: what was tried, and how the last wait ended. */
+struct auth {
+	struct ssh		*ss;
+	const struct authplan	*plan;
+	int64_t			 deadline;
+	char			*tried;		/* for the message */
+	int			 rsa;		/* an RSA key was refused */
+	enum wait		 w;
+};
 
 static size_t
 unbase64(unsigned char *d, const char *s, size_t max)
@@ -48,13 +58,12 @@ static int
 key_is_rsa(const char *file)
 {
 	unsigned char blob[512];
-	char buf[1024], *pub;
+	char buf[1024], *pub, *nl;
 	size_t n;
 	FILE *fp;
 	int rsa = 0;
 
-	if (asprintf(&pub, "%s.pub", file) == -1)
-		err(1, NULL);
+	pub = xasprintf("%s.pub", file);
 	if ((fp = fopen(pub, "r")) != NULL) {
 		rsa = fgets(buf, sizeof(buf), fp) != NULL &&
 		    strncmp(buf, "ssh-rsa ", 8) == 0;
@@ -66,8 +75,9 @@ key_is_rsa(const char *file)
 		if (strstr(buf, "BEGIN RSA PRIVATE KEY") != NULL)
 			rsa = 1;
 		else if (strstr(buf, "BEGIN OPENSSH PRIVATE KEY") != NULL) {
-			n = unbase64(blob, strchr(buf, '\n') ? strchr(buf,
-			    '\n') : buf, sizeof(blob));
+			nl = strchr(buf, '\n');
+			n = unbase64(blob, nl != NULL ? nl : buf,
+			    sizeof(blob));
 			rsa = memmem(blob, n, "\0\0\0\7ssh-rsa", 11) != NULL;
 		}
 	}
@@ -75,167 +85,159 @@ key_is_rsa(const char *file)
 	return rsa;
 }
 
-/* Append "what" to the list of what authentication tried. */
+/* Add what to the list of what authentication tried. */
 static void
-tried_add(char *tried, size_t len, const char *what)
-{
-	if (tried[0] != '\0')
-		strlcat(tried, ", ", len);
-	strlcat(tried, what, len);
-}
+tried(struct auth *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
-on_alarm(int sig)
+tried(struct auth *a, const char *fmt, ...)
 {
-	(void)sig;
+	va_list ap;
+	char *what, *all;
+
+	va_start(ap, fmt);
+	what = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (a->tried == NULL)
+		a->tried = what;
+	else {
+		all = xasprintf("%s, %s", a->tried, what);
+		free(a->tried);
+		free(what);
+		a->tried = all;
+	}
+}
+
+static int
+deadline_passed(const struct auth *a)
+{
+	return a->deadline != 0 && now_ms() >= a->deadline;
 }
 
 /*
- * libssh2 1.10 talks to ssh-agent on a blocking socket: an agent waiting
- * for a confirmation would hold us forever.  An interval timer interrupts
- * it (SIGALRM without SA_RESTART) from the deadline on; 0 disarms it.
+ * The agent's keys, one after the other.  libssh2 1.10 talks to the agent
+ * on a blocking socket, so signals_alarm() interrupts a hung agent.
+ * Returns 1 authenticated, 0 not.
  */
-static void
-agent_alarm(int64_t deadline)
-{
-	struct sigaction sa;
-	struct itimerval it;
-	int64_t left;
-
-	memset(&it, 0, sizeof(it));
-	if (deadline != 0) {
-		memset(&sa, 0, sizeof(sa));
-		sigemptyset(&sa.sa_mask);
-		sa.sa_handler = on_alarm;
-		if (sigaction(SIGALRM, &sa, NULL) == -1)
-			err(1, "sigaction");
-		left = deadline - now_ms();
-		if (left < 1)
-			left = 1;
-		it.it_value.tv_sec = left / 1000;
-		it.it_value.tv_usec = left % 1000 * 1000;
-		it.it_interval.tv_usec = 200 * 1000;
-	}
-	if (setitimer(ITIMER_REAL, &it, NULL) == -1)
-		err(1, "setitimer");
-}
-
-/* Returns 1 authenticated, 0 not, -1 wait failed (job->signo or timeout). */
 static int
-auth_agent(struct session *ss, int64_t deadline, char *tried, size_t len)
+auth_agent(struct auth *a)
 {
-	struct job *job = ss->job;
 	LIBSSH2_AGENT *agent;
 	struct libssh2_agent_publickey *id, *prev = NULL;
-	enum wait w = W_READY;
 	int rc, ok = 0, n = 0;
-	char what[64];
 
-	if ((agent = libssh2_agent_init(ss->ssh)) == NULL)
+	if ((agent = libssh2_agent_init(a->ss->session)) == NULL)
 		return 0;
-	agent_alarm(deadline);
+	signals_alarm(a->deadline);
 	if (libssh2_agent_connect(agent) != 0 ||
 	    libssh2_agent_list_identities(agent) != 0)
 		goto out;
-	while (!ok && w == W_READY && job->signo == 0 &&
-	    (deadline == 0 || now_ms() < deadline) &&
+	while (!ok && a->w == W_READY && !deadline_passed(a) &&
 	    libssh2_agent_get_identity(agent, &id, prev) == 0) {
 		n++;
-		SSH_CALL(ss, rc, deadline, w, libssh2_agent_userauth(agent,
-		    job->user, id));
-		ok = (w == W_READY && rc == 0);
+		SSH_CALL(a->ss, rc, a->deadline, a->w, libssh2_agent_userauth(
+		    agent, a->plan->user, id));
+		ok = a->w == W_READY && rc == 0;
 		prev = id;
 	}
-	snprintf(what, sizeof(what), "%d agent key%s", n, n == 1 ? "" : "s");
-	tried_add(tried, len, what);
+	tried(a, "%d agent key%s", n, n == 1 ? "" : "s");
 	libssh2_agent_disconnect(agent);
 out:
-	agent_alarm(0);
+	signals_alarm(0);
 	libssh2_agent_free(agent);
-	return w != W_READY ? -1 : ok;
+	return ok;
 }
 
+/* One key file.  Returns 1 authenticated, 0 not. */
 static int
-auth_file(struct session *ss, const char *file, int64_t deadline,
-    char *tried, size_t len, int *rsa)
+auth_file(struct auth *a, const char *file)
 {
-	struct job *job = ss->job;
-	enum wait w;
-	char what[1024];
+	const char *user = a->plan->user;
 	int rc;
 
 	if (access(file, R_OK) == -1) {
-		snprintf(what, sizeof(what), "%s (%s)", file, strerror(errno));
-		tried_add(tried, len, what);
+		tried(a, "%s (%s)", file, strerror(errno));
 		return 0;
 	}
-	SSH_CALL(ss, rc, deadline, w, libssh2_userauth_publickey_fromfile_ex(
-	    ss->ssh, job->user, strlen(job->user), NULL, file, NULL));
-	if (w != W_READY)
-		return -1;
+	SSH_CALL(a->ss, rc, a->deadline, a->w,
+	    libssh2_userauth_publickey_fromfile_ex(a->ss->session, user,
+	    strlen(user), NULL, file, NULL));
+	if (a->w != W_READY)
+		return 0;
 	if (rc == 0)
 		return 1;
 	if (rc == LIBSSH2_ERROR_AUTHENTICATION_FAILED ||
 	    rc == LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED) {
 		if (key_is_rsa(file))
-			*rsa = 1;
-		snprintf(what, sizeof(what), "%s", file);
+			a->rsa = 1;
+		tried(a, "%s", file);
 	} else
-		snprintf(what, sizeof(what), "%s (%s)", file, ssh_error(ss));
-	tried_add(tried, len, what);
+		tried(a, "%s (%s)", file, ssh_error(a->ss));
 	return 0;
 }
 
 static enum failure
-auth_failed(struct session *ss, int64_t deadline, const char *tried,
-    int rsa, char *msg, size_t len)
+auth_failed(struct auth *a, char **msg)
 {
-	struct job *job = ss->job;
+	const struct authplan *pl = a->plan;
 
-	if (job->signo != 0)
+	if (a->w == W_SIGNAL || signals_take() != 0)
 		return FAIL_STOPPED;
-	if (deadline != 0 && now_ms() >= deadline) {
-		snprintf(msg, len, "%s port %d: authentication timed out",
-		    job->host, job->port);
+	if (a->w == W_TIMEOUT || deadline_passed(a)) {
+		*msg = xasprintf("%s port %d: authentication timed out",
+		    pl->host, pl->port);
 		return FAIL_HANDSHAKE;
 	}
-	snprintf(msg, len, "authentication as %s to %s port %d failed; "
-	    "tried: %s%s", job->user, job->host, job->port,
-	    tried[0] != '\0' ? tried : "no keys",
-	    rsa ? "; libssh2 1.10 signs RSA keys only with ssh-rsa (SHA-1), "
+	*msg = xasprintf("authentication as %s to %s port %d failed; "
+	    "tried: %s%s", pl->user, pl->host, pl->port,
+	    a->tried != NULL ? a->tried : "no keys",
+	    a->rsa ? "; libssh2 1.10 signs RSA keys only with ssh-rsa (SHA-1), "
 	    "which this server refuses: use an ed25519 key "
 	    "(ssh-keygen -t ed25519)" : "");
 	return FAIL_AUTH;
 }
 
-enum failure
-session_auth(struct session *ss, int64_t deadline, char *msg, size_t len)
+/* Does the server offer publickey?  FAIL_NONE if we may go on. */
+static enum failure
+auth_methods(struct auth *a, int *done, char **msg)
 {
-	struct job *job = ss->job;
-	char tried[2048] = "", *list;
-	enum wait w;
-	int i, ok = 0, rsa = 0;
+	const struct authplan *pl = a->plan;
+	char *list;
 
-	job->phase = "auth";
-	SSH_CALLP(ss, list, deadline, w, libssh2_userauth_list(ss->ssh,
-	    job->user, strlen(job->user)));
-	if (w != W_READY)
-		return auth_failed(ss, deadline, tried, 0, msg, len);
-	if (list == NULL && libssh2_userauth_authenticated(ss->ssh))
+	*done = 0;
+	SSH_CALLP(a->ss, list, a->deadline, a->w, libssh2_userauth_list(
+	    a->ss->session, pl->user, strlen(pl->user)));
+	if (a->w != W_READY)
+		return auth_failed(a, msg);
+	if (list == NULL && libssh2_userauth_authenticated(a->ss->session)) {
+		*done = 1;
 		return FAIL_NONE;
+	}
 	if (list == NULL || strstr(list, "publickey") == NULL) {
-		snprintf(msg, len, "%s port %d: server does not offer publickey "
-		    "authentication to %s (offers: %s)", job->host, job->port,
-		    job->user, list != NULL ? list : ssh_error(ss));
+		*msg = xasprintf("%s port %d: server does not offer publickey "
+		    "authentication to %s (offers: %s)", pl->host, pl->port,
+		    pl->user, list != NULL ? list : ssh_error(a->ss));
 		return FAIL_AUTH;
 	}
-	if (job->use_agent && getenv("SSH_AUTH_SOCK") != NULL)
-		ok = auth_agent(ss, deadline, tried, sizeof(tried));
-	for (i = 0; ok == 0 && i < job->nidentities; i++)
-		ok = auth_file(ss, job->identities[i], deadline, tried,
-		    sizeof(tried), &rsa);
-	if (ok == 1)
-		return FAIL_NONE;
-	return auth_failed(ss, deadline, tried, rsa, msg, len);
+	return FAIL_NONE;
 }
 
+enum failure
+auth_run(struct ssh *ss, const struct authplan *plan, int64_t deadline,
+    char **msg)
+{
+	struct auth a = { ss, plan, deadline, NULL, 0, W_READY };
+	enum failure f;
+	int i, ok = 0, done;
+
+	if ((f = auth_methods(&a, &done, msg)) != FAIL_NONE || done)
+		return f;
+	if (plan->use_agent && getenv("SSH_AUTH_SOCK") != NULL)
+		ok = auth_agent(&a);
+	for (i = 0; !ok && a.w == W_READY && i < plan->nidentities; i++)
+		ok = auth_file(&a, plan->identities[i]);
+	f = ok ? FAIL_NONE : auth_failed(&a, msg);
+	free(a.tried);
+	return f;
+}

@@ -107,8 +107,8 @@ static const struct keyword keywords[] = {
  * Put "where: message" in the caller's buffer and return -1.  Where is
  * "file:line" for a config line, "-o" for a command line option.
  */
-static int
-fail(struct parser *p, const char *fmt, ...)
+static int __attribute__((format(printf, 2, 3)))
+parse_error(struct parser *p, const char *fmt, ...)
 {
 	va_list	ap;
 	int	n = 0;
@@ -127,9 +127,9 @@ fail(struct parser *p, const char *fmt, ...)
 }
 
 static int
-fail_errno(struct parser *p, const char *what)
+parse_errno(struct parser *p, const char *what)
 {
-	return fail(p, "%s: %s", what, strerror(errno));
+	return parse_error(p, "%s: %s", what, strerror(errno));
 }
 
 static char *
@@ -237,7 +237,7 @@ static int
 do_host(struct parser *p, const struct keyword *k, struct words *w)
 {
 	if (p->cmdline)
-		return fail(p, "%s: not allowed on the command line", k->name);
+		return parse_error(p, "%s: not allowed on the command line", k->name);
 	p->active = !p->nevermatch && host_matches(p->host, w);
 	return 0;
 }
@@ -252,25 +252,21 @@ static int
 do_match(struct parser *p, const struct keyword *k, struct words *w)
 {
 	if (p->cmdline)
-		return fail(p, "%s: not allowed on the command line", k->name);
+		return parse_error(p, "%s: not allowed on the command line", k->name);
 	p->active = !p->nevermatch && w->left == 1 &&
 	    strcasecmp(word_next(w), "all") == 0;
 	return 0;
 }
 
-/* The home directory of user, or ours for "": $HOME first, as a shell. */
+/* The directory "~user" stands for; "~" alone is ours (conf_init). */
 static const char *
-home_dir(const char *user)
+tilde_dir(const struct parser *p, const char *user)
 {
 	struct passwd	*pw;
-	const char	*home;
 
-	if (*user == '\0') {
-		if ((home = getenv("HOME")) != NULL && *home != '\0')
-			return home;
-		pw = getpwuid(getuid());
-	} else
-		pw = getpwnam(user);
+	if (*user == '\0')
+		return p->conf->home;
+	pw = getpwnam(user);
 	return pw == NULL ? NULL : pw->pw_dir;
 }
 
@@ -304,11 +300,11 @@ split_tilde(struct parser *p, const char *path, const char **home,
 		return 0;
 	len = strcspn(path + 1, "/");
 	if ((user = strndup(path + 1, len)) == NULL)
-		return fail_errno(p, path);
-	*home = home_dir(user);
+		return parse_errno(p, path);
+	*home = tilde_dir(p, user);
 	free(user);
 	if (*home == NULL)
-		return fail(p, "%s: no home directory for ~%.*s", path,
+		return parse_error(p, "%s: no home directory for ~%.*s", path,
 		    (int)len, path + 1);
 	*rest = path + 1 + len;
 	return 0;
@@ -324,7 +320,7 @@ expand_tilde(struct parser *p, const char *name, char **path)
 	if (split_tilde(p, *path, &home, &rest) == -1)
 		return -1;
 	if ((s = concat(home, rest)) == NULL)
-		return fail_errno(p, name);
+		return parse_errno(p, name);
 	free(*path);
 	*path = s;
 	return 0;
@@ -339,7 +335,7 @@ include_path(struct parser *p, const char *arg, char **path)
 	else
 		*path = concat("~/.ssh/", arg);
 	if (*path == NULL)
-		return fail_errno(p, "Include");
+		return parse_errno(p, "Include");
 	if (expand_tilde(p, "Include", path) == -1) {
 		free(*path);
 		return -1;
@@ -367,7 +363,7 @@ include_glob(struct parser *p, const char *pattern)
 	if (rc == GLOB_NOMATCH)
 		return 0;
 	if (rc != 0)
-		return fail(p, "Include: %s: %s", pattern,
+		return parse_error(p, "Include: %s: %s", pattern,
 		    rc == GLOB_NOSPACE ? strerror(ENOMEM) : "cannot read");
 	for (i = 0; i < gl.gl_pathc && rc == 0; i++)
 		rc = read_file(&child, gl.gl_pathv[i], 0);
@@ -382,9 +378,9 @@ do_include(struct parser *p, const struct keyword *k, struct words *w)
 	int	 rc = 0;
 
 	if (p->cmdline)
-		return fail(p, "%s: not allowed on the command line", k->name);
+		return parse_error(p, "%s: not allowed on the command line", k->name);
 	if (p->depth >= MAXDEPTH)
-		return fail(p, "%s: nested more than %d deep", k->name,
+		return parse_error(p, "%s: nested more than %d deep", k->name,
 		    MAXDEPTH);
 	while (rc == 0 && (arg = word_next(w)) != NULL) {
 		if (include_path(p, arg, &pattern) == -1)
@@ -402,7 +398,7 @@ only_value(struct parser *p, const struct keyword *k, struct words *w,
 {
 	*value = word_next(w);
 	if (w->left > 0)
-		return fail(p, "%s: one value expected, got %d", k->name,
+		return parse_error(p, "%s: one value expected, got %d", k->name,
 		    w->left + 1);
 	return 0;
 }
@@ -425,7 +421,7 @@ set_string(struct parser *p, const struct keyword *k, const char *value)
 	if (!p->active || *field != NULL)
 		return 0;
 	if ((*field = strdup(value)) == NULL)
-		return fail_errno(p, k->name);
+		return parse_errno(p, k->name);
 	return 0;
 }
 
@@ -472,12 +468,12 @@ escape_error(struct parser *p, const char *name, const char *value, int bad,
     const struct escape *esc)
 {
 	if (bad == '\0')
-		return fail(p, "%s: %s: %% at the end", name, value);
+		return parse_error(p, "%s: %s: %% at the end", name, value);
 	for (; esc->c != '\0'; esc++)
 		if (esc->c == bad)
-			return fail(p, "%s: %s: the value of %%%c is not known",
+			return parse_error(p, "%s: %s: the value of %%%c is not known",
 			    name, value, bad);
-	return fail(p, "%s: %s: unknown escape %%%c", name, value, bad);
+	return parse_error(p, "%s: %s: unknown escape %%%c", name, value, bad);
 }
 
 /* Replace *s by its copy with the escapes of the table expanded. */
@@ -492,7 +488,7 @@ expand_percent(struct parser *p, const char *name, char **s,
 	if ((len = percent_copy(NULL, *s, esc, &bad)) == -1)
 		return escape_error(p, name, *s, bad, esc);
 	if ((exp = malloc(len + 1)) == NULL)
-		return fail_errno(p, name);
+		return parse_errno(p, name);
 	(void)percent_copy(exp, *s, esc, &bad);
 	free(*s);
 	*s = exp;
@@ -533,7 +529,7 @@ do_number(struct parser *p, const struct keyword *k, struct words *w)
 		return -1;
 	n = strtonum(value, k->min, k->max, &errstr);
 	if (errstr != NULL)
-		return fail(p, "%s: %s is %s", k->name, value, errstr);
+		return parse_error(p, "%s: %s is %s", k->name, value, errstr);
 	set_int(p, k, (int)n);
 	return 0;
 }
@@ -561,7 +557,7 @@ do_choice(struct parser *p, const struct keyword *k, struct words *w,
 			set_int(p, k, choices->value);
 			return 0;
 		}
-	return fail(p, "%s: %s is not %s", k->name, value, expected);
+	return parse_error(p, "%s: %s is not %s", k->name, value, expected);
 }
 
 static int
@@ -606,9 +602,9 @@ do_identity(struct parser *p, const struct keyword *k, struct words *w)
 		if (strcmp(c->identity[i], value) == 0)
 			return 0;
 	if (c->nidentity == CONF_MAXID)
-		return fail(p, "%s: more than %d files", k->name, CONF_MAXID);
+		return parse_error(p, "%s: more than %d files", k->name, CONF_MAXID);
 	if ((c->identity[c->nidentity] = strdup(value)) == NULL)
-		return fail_errno(p, k->name);
+		return parse_errno(p, k->name);
 	c->nidentity++;
 	return 0;
 }
@@ -660,9 +656,9 @@ parse_line(struct parser *p, char *line)
 		return 0;
 	w.next = rest;
 	if ((w.left = tokenize(rest)) == -1)
-		return fail(p, "%s: unterminated quote", k->name);
+		return parse_error(p, "%s: unterminated quote", k->name);
 	if (w.left == 0 || *w.next == '\0')
-		return fail(p, "%s: missing value", k->name);
+		return parse_error(p, "%s: missing value", k->name);
 	return k->handle(p, k, &w);
 }
 
@@ -673,10 +669,10 @@ check_perm(struct parser *p, FILE *fp, const char *path)
 	struct stat	st;
 
 	if (fstat(fileno(fp), &st) == -1)
-		return fail_errno(p, path);
+		return parse_errno(p, path);
 	if ((st.st_uid != 0 && st.st_uid != getuid()) ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		return fail(p, "%s: bad owner or permissions (another user "
+		return parse_error(p, "%s: bad owner or permissions (another user "
 		    "may write it)", path);
 	return 0;
 }
@@ -692,7 +688,7 @@ read_file(struct parser *p, const char *path, int must_exist)
 	p->file = NULL;
 	if ((fp = fopen(path, "r")) == NULL)
 		return errno == ENOENT && !must_exist ? 0 :
-		    fail_errno(p, path);
+		    parse_errno(p, path);
 	if (p->checkperm)
 		rc = check_perm(p, fp, path);
 	p->file = path;
@@ -703,7 +699,7 @@ read_file(struct parser *p, const char *path, int must_exist)
 	}
 	if (rc == 0 && ferror(fp)) {
 		p->file = NULL;
-		rc = fail_errno(p, path);
+		rc = parse_errno(p, path);
 	}
 	free(line);
 	(void)fclose(fp);
@@ -711,9 +707,10 @@ read_file(struct parser *p, const char *path, int must_exist)
 }
 
 void
-conf_init(struct sshconf *conf)
+conf_init(struct sshconf *conf, const char *home)
 {
 	memset(conf, 0, sizeof(*conf));
+	conf->home = home;
 	conf->identities_only = -1;
 	conf->connect_timeout = -1;
 	conf->alive_interval = -1;
@@ -744,7 +741,7 @@ conf_option(struct sshconf *conf, const char *option, char *err,
 	parser_init(&p, conf, err, errlen);
 	p.cmdline = 1;
 	if ((line = strdup(option)) == NULL)
-		return fail_errno(&p, option);
+		return parse_errno(&p, option);
 	rc = parse_line(&p, line);
 	free(line);
 	return rc;
@@ -787,7 +784,7 @@ conf_read(struct sshconf *conf, const char *path, int must_exist,
 
 	parser_init(&p, conf, err, errlen);
 	if ((lc = lowercase(host)) == NULL)
-		return fail_errno(&p, host);
+		return parse_errno(&p, host);
 	p.host = lc;
 	p.checkperm = !must_exist;
 	if (strcmp(path, "none") != 0)
@@ -797,16 +794,6 @@ conf_read(struct sshconf *conf, const char *path, int must_exist,
 		rc = expand_hostname(&p);
 	free(lc);
 	return rc;
-}
-
-static const char *
-local_user(void)
-{
-	struct passwd	*pw;
-
-	if ((pw = getpwuid(getuid())) != NULL)
-		return pw->pw_name;
-	return getenv("USER");
 }
 
 /* Tilde first, then % escapes, as ssh does. */
@@ -846,7 +833,7 @@ copy_string(char **dst, const char *s)
 
 int
 conf_expand(struct sshconf *conf, const char *host, int port,
-    const char *user, char *err, size_t errlen)
+    const char *user, const char *localuser, char *err, size_t errlen)
 {
 	struct parser	 p;
 	struct escape	 esc[] = { { 'd', NULL }, { 'h', host },
@@ -857,9 +844,9 @@ conf_expand(struct sshconf *conf, const char *host, int port,
 	parser_init(&p, conf, err, errlen);
 	(void)snprintf(portstr, sizeof(portstr), "%d", port);
 	/* Copies, as the getpwnam() of a "~user" would overwrite them. */
-	if (copy_string(&home, home_dir("")) == -1 ||
-	    copy_string(&me, local_user()) == -1) {
-		(void)fail_errno(&p, "conf_expand");
+	if (copy_string(&home, conf->home) == -1 ||
+	    copy_string(&me, localuser) == -1) {
+		(void)parse_errno(&p, "conf_expand");
 		goto out;
 	}
 	esc[0].value = home;
@@ -882,5 +869,5 @@ conf_free(struct sshconf *conf)
 	free(conf->known_hosts);
 	for (i = 0; i < conf->nidentity; i++)
 		free(conf->identity[i]);
-	conf_init(conf);
+	conf_init(conf, conf->home);
 }

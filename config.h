@@ -28,9 +28,10 @@ struct sshconf {
 	char	*known_hosts;		/* first UserKnownHostsFile path; none =
 					   /dev/null; see conf_expand */
 	int	 strict;		/* enum strict */
+	const char *home;		/* what ~ stands for (conf_init) */
 };
 
-void	conf_init(struct sshconf *);
+void	conf_init(struct sshconf *, const char *home);
 /*
  * Apply one "-o key=value" (or "key value") line; it applies whatever the
  * host. Options given this way win over the file, so apply them first.
@@ -48,11 +49,13 @@ int	conf_read(struct sshconf *, const char *path, int must_exist,
 	    const char *host, char *err, size_t errlen);
 /*
  * Expand a leading ~ or ~user, then %h %p %r %u %d %% in identity and
- * known_hosts paths, once the final host (HostName if set), port and user
- * are known. Call it once. Returns 0, or -1 with a message in err.
+ * known_hosts paths, once the final host (HostName if set), port and
+ * remote user are known; localuser is %u. Call it once. Returns 0, or -1
+ * with a message in err.
  */
 int	conf_expand(struct sshconf *, const char *host, int port,
-	    const char *user, char *err, size_t errlen);
+	    const char *user, const char *localuser, char *err,
+	    size_t errlen);
 void	conf_free(struct sshconf *);
 
 #endif

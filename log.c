@@ -348,7 +348,11 @@ log_path(const char *fmt)
 		if ((nbuf = realloc(buf, sz)) == NULL)
 			err(1, NULL);
 		buf = nbuf;
+		/* the user's strftime(3) escapes are the point of the path */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 		n = strftime(buf, sz, fmt, &tm);
+#pragma GCC diagnostic pop
 		if (n > 0 || *fmt == '\0')
 			break;
 	}
@@ -538,58 +542,80 @@ partial_emit(int stream, struct partial *pt, int cont)
 	pt->len = 0;
 }
 
+/* A whole line at buf (none pending): straight to its record. */
+static size_t
+whole_line(int stream, const struct timespec *ts, const char *buf,
+    size_t len)
+{
+	const char *nl;
+	size_t n = len < LOG_LINE_MAX ? len : LOG_LINE_MAX;
+
+	if ((nl = memchr(buf, '\n', n)) == NULL)
+		return 0;
+	record(ts, stream_kind(stream, 0), buf, nl - buf, NULL);
+	return nl - buf + 1;
+}
+
+/* The pending line is full and goes on: log a piece, keep split UTF-8. */
+static void
+overlong_line(int stream, struct partial *pt, const struct timespec *ts)
+{
+	size_t cut, rest;
+
+	cut = split_point(pt->buf, pt->len);
+	rest = pt->len - cut;
+	pt->len = cut;
+	partial_emit(stream, pt, 1);
+	memmove(pt->buf, pt->buf + cut, rest);
+	pt->len = rest;
+	pt->first = *ts;
+}
+
+/* Add to the stream's pending line; returns the bytes taken from buf. */
+static size_t
+partial_line(int stream, struct partial *pt, const struct timespec *ts,
+    const char *buf, size_t len)
+{
+	size_t room = sizeof(pt->buf) - pt->len, n = len < room ? len : room;
+	const char *nl;
+
+	if (pt->len == 0)
+		pt->first = *ts;
+	if ((nl = memchr(buf, '\n', n)) != NULL)
+		n = nl - buf;
+	memcpy(pt->buf + pt->len, buf, n);
+	pt->len += n;
+	if (nl == NULL && pt->len == sizeof(pt->buf) && n < len) {
+		if (buf[n] != '\n') {
+			overlong_line(stream, pt, ts);
+			return n;
+		}
+		nl = buf + n;
+	}
+	if (nl == NULL)
+		return n;
+	partial_emit(stream, pt, 0);
+	return n + 1;
+}
+
 /*
  * Feed remote output (stream 1 = stdout, 2 = stderr).  Complete lines
- * become records; the rest waits in the stream's partial line.
+ * become records; the rest waits in the stream's pending line.
  */
 void
 log_output(int stream, const char *buf, size_t len)
 {
 	struct partial *pt = &part[stream == 1 ? 0 : 1];
 	struct timespec ts;
-	const char *nl;
-	size_t n, cut;
+	size_t n;
 
 	now(&ts);
 	while (len > 0) {
-		if (pt->len == 0)
-			pt->first = ts;
-		n = sizeof(pt->buf) - pt->len;
-		if (n > len)
-			n = len;
-		nl = memchr(buf, '\n', n);
-		if (nl != NULL)
-			n = nl - buf;
-		/* a whole line in the input goes straight to its record */
-		if (nl != NULL && pt->len == 0)
-			record(&ts, stream_kind(stream, 0), buf, n, NULL);
-		else {
-			memcpy(pt->buf + pt->len, buf, n);
-			pt->len += n;
-			if (nl != NULL)
-				partial_emit(stream, pt, 0);
-		}
+		n = pt->len == 0 ? whole_line(stream, &ts, buf, len) : 0;
+		if (n == 0)
+			n = partial_line(stream, pt, &ts, buf, len);
 		buf += n;
 		len -= n;
-		if (nl != NULL) {
-			buf++;
-			len--;
-		} else if (pt->len == sizeof(pt->buf) && len > 0) {
-			if (*buf == '\n') {
-				partial_emit(stream, pt, 0);
-				buf++;
-				len--;
-				continue;
-			}
-			/* over-long line: emit a piece, keep any split UTF-8 */
-			cut = split_point(pt->buf, pt->len);
-			n = pt->len - cut;
-			pt->len = cut;
-			partial_emit(stream, pt, 1);
-			memcpy(pt->buf, pt->buf + cut, n);
-			pt->len = n;
-			pt->first = ts;
-		}
 	}
 }
 

@@ -1,6 +1,6 @@
 /*
- * What the parts of the SSH side share: the session, and waiting for
- * libssh2 with poll(2) under a deadline.
+ * What every room that talks SSH shares: the connection, and waiting for
+ * libssh2 with poll(2) under a deadline (see signals.h).
  */
 #ifndef SSHIO_H
 #define SSHIO_H
@@ -8,33 +8,19 @@
 #include <stdint.h>
 #include <libssh2.h>
 
-#define MARKER_MAX	64
+#include "signals.h"
 
-struct session {
-	LIBSSH2_SESSION	*ssh;
-	LIBSSH2_CHANNEL	*chan;
-	LIBSSH2_CHANNEL	*killer;
-	int		 fd;
-	struct job	*job;
-	char		 mline[MARKER_MAX];	/* stderr before the marker */
-	size_t		 mlen;
-	int		 marked;
+struct ssh {
+	LIBSSH2_SESSION	*session;
+	int		 fd;		/* the socket; -1 none */
+	int64_t		 last_recv;	/* ms: the server was last heard */
 };
 
-/* Result of a wait: ready, deadline passed, or a stop signal arrived. */
-enum wait {
-	W_READY,
-	W_TIMEOUT,
-	W_SIGNAL
-};
-
-#define NO_WAIT		(-1)	/* deadline: only look for signals */
-
-/* Run a libssh2 call until it stops saying EAGAIN or the deadline passes. */
+/* Run a libssh2 call until it stops saying EAGAIN or the wait ends. */
 #define SSH_CALL(ss, rc, deadline, w, call) do {			\
 	(w) = W_READY;							\
 	while (((rc) = (call)) == LIBSSH2_ERROR_EAGAIN &&		\
-	    ((w) = wait_session((ss), (deadline))) == W_READY)		\
+	    ((w) = ssh_wait((ss), (deadline))) == W_READY)		\
 		;							\
 } while (0)
 
@@ -42,14 +28,14 @@ enum wait {
 #define SSH_CALLP(ss, p, deadline, w, call) do {			\
 	(w) = W_READY;							\
 	while (((p) = (call)) == NULL &&				\
-	    libssh2_session_last_errno((ss)->ssh) ==			\
+	    libssh2_session_last_errno((ss)->session) ==		\
 	    LIBSSH2_ERROR_EAGAIN &&					\
-	    ((w) = wait_session((ss), (deadline))) == W_READY)		\
+	    ((w) = ssh_wait((ss), (deadline))) == W_READY)		\
 		;							\
 } while (0)
 
-const char	*ssh_error(struct session *);
-enum wait	 wait_session(struct session *, int64_t);
-enum failure	 session_auth(struct session *, int64_t, char *, size_t);
+void		 ssh_init(struct ssh *, int);
+enum wait	 ssh_wait(struct ssh *, int64_t);
+const char	*ssh_error(struct ssh *);
 
 #endif

@@ -1,0 +1,376 @@
+/*
+ * The SSH connection of a run over libssh2, non-blocking: every call that
+ * says LIBSSH2_ERROR_EAGAIN is followed by a poll(2) on the socket and the
+ * signal pipe, bounded by the phase's deadline (sshio.h).
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <err.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libssh2.h>
+
+#include "auth.h"
+#include "hostkey.h"
+#include "log.h"
+#include "progress.h"
+#include "settings.h"
+#include "ssh.h"
+#include "sshio.h"
+#include "util.h"
+
+#define TEARDOWN_MS	1000
+
+struct lookup {
+	struct gaicb	 cb;
+	struct addrinfo	 hints;
+	char		 service[16];
+};
+
+void
+ssh_global_init(void)
+{
+	if (libssh2_init(0) != 0)
+		errx(1, "libssh2_init failed");
+}
+
+static struct lookup *
+lookup_start(const char *host, int port)
+{
+	struct lookup *lk;
+	struct gaicb *list[1];
+
+	if ((lk = calloc(1, sizeof(*lk))) == NULL)
+		err(1, NULL);
+	lk->hints.ai_family = AF_UNSPEC;
+	lk->hints.ai_socktype = SOCK_STREAM;
+	snprintf(lk->service, sizeof(lk->service), "%d", port);
+	lk->cb.ar_name = host;
+	lk->cb.ar_service = lk->service;
+	lk->cb.ar_request = &lk->hints;
+	list[0] = &lk->cb;
+	if (getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
+		free(lk);
+		return NULL;
+	}
+	return lk;
+}
+
+/*
+ * getaddrinfo(3) has no timeout; getaddrinfo_a(3) (in glibc's libc since
+ * 2.34) lets the wait be bounded and interrupted.  A lookup that cannot be
+ * cancelled may still write to its request after we gave up, so that
+ * request is left allocated.
+ */
+static int
+resolve(const char *host, int port, int64_t deadline, struct addrinfo **res,
+    enum wait *w)
+{
+	struct timespec slice = { 0, 100 * 1000000 };
+	struct lookup *lk;
+	const struct gaicb *list[1];
+	int rc;
+
+	*w = W_READY;
+	if ((lk = lookup_start(host, port)) == NULL)
+		return EAI_SYSTEM;
+	list[0] = &lk->cb;
+	while ((rc = gai_error(&lk->cb)) == EAI_INPROGRESS) {
+		if (signals_take() != 0)
+			*w = W_SIGNAL;
+		else if (deadline != 0 && now_ms() >= deadline)
+			*w = W_TIMEOUT;
+		if (*w != W_READY) {
+			if (gai_cancel(&lk->cb) == EAI_CANCELED)
+				free(lk);
+			return EAI_AGAIN;
+		}
+		gai_suspend(list, 1, &slice);
+	}
+	*res = lk->cb.ar_result;
+	free(lk);
+	return rc;
+}
+
+static int
+connect_addr(const struct addrinfo *ai, int64_t deadline, enum wait *w)
+{
+	socklen_t len = sizeof(int);
+	int fd, one = 1, soerr = 0;
+
+	*w = W_READY;
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1)
+		return -1;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return fd;
+	if (errno != EINPROGRESS)
+		goto fail;
+	if ((*w = wait_fd(fd, POLLOUT, deadline)) != W_READY) {
+		soerr = ETIMEDOUT;
+		goto fail;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1 ||
+	    soerr != 0)
+		goto fail;
+	return fd;
+fail:
+	if (soerr != 0)
+		errno = soerr;
+	soerr = errno;
+	close(fd);
+	errno = soerr;
+	return -1;
+}
+
+/* Resolve and connect, trying every address (IPv4 and IPv6) in turn. */
+static enum failure
+tcp_connect(const struct target *t, int64_t deadline, int *fdp, char **msg)
+{
+	struct addrinfo *res, *ai;
+	enum wait w;
+	int gai, fd = -1;
+
+	if ((gai = resolve(t->host, t->port, deadline, &res, &w)) != 0) {
+		if (w == W_SIGNAL)
+			return FAIL_STOPPED;
+		*msg = xasprintf("%s: %s", t->host, w == W_TIMEOUT ?
+		    "name lookup timed out" : gai_strerror(gai));
+		return gai == EAI_AGAIN ? FAIL_CONNECT : FAIL_RESOLVE;
+	}
+	for (ai = res; ai != NULL && fd == -1 && w == W_READY;
+	    ai = ai->ai_next)
+		fd = connect_addr(ai, deadline, &w);
+	freeaddrinfo(res);
+	if (w == W_SIGNAL)
+		return FAIL_STOPPED;
+	if (fd == -1) {
+		*msg = xasprintf("%s port %d: connect: %s", t->host, t->port,
+		    w == W_TIMEOUT ? "timed out" : strerror(errno));
+		return FAIL_CONNECT;
+	}
+	*fdp = fd;
+	return FAIL_NONE;
+}
+
+static enum failure
+handshake(struct ssh *ss, const struct target *t, const struct khosts *kh,
+    int64_t deadline, char **msg)
+{
+	enum wait w;
+	int rc;
+
+	/* fails only if libssh2 knows none of them: the default is fine */
+	(void)libssh2_session_method_pref(ss->session, LIBSSH2_METHOD_HOSTKEY,
+	    kh_methods(kh));
+	SSH_CALL(ss, rc, deadline, w, libssh2_session_handshake(ss->session,
+	    ss->fd));
+	if (w == W_SIGNAL)
+		return FAIL_STOPPED;
+	if (w == W_READY && rc == LIBSSH2_ERROR_KEX_FAILURE && kh->n > 0) {
+		*msg = xasprintf("host key for %s: the server offers none of "
+		    "the key types on file (%s:%ld and others); refusing to "
+		    "connect: %s", kh->name, kh->m[0].file, kh->m[0].line,
+		    ssh_error(ss));
+		return FAIL_HOSTKEY;
+	}
+	if (w == W_TIMEOUT || rc != 0) {
+		*msg = xasprintf("%s port %d: ssh handshake: %s", t->host,
+		    t->port, w == W_TIMEOUT ? "timed out" : ssh_error(ss));
+		return FAIL_HANDSHAKE;
+	}
+	return FAIL_NONE;
+}
+
+/* An unknown key: refused, or (accept-new) recorded and logged. */
+static enum failure
+hostkey_new(struct ssh *ss, const struct target *t, const struct khosts *kh,
+    const char *type, const char *fp, char **msg)
+{
+	char why[256];
+
+	if (!t->accept_new) {
+		*msg = xasprintf("host key for %s is not known (%s %s): not in "
+		    "%s; add it to that file or use --accept-new", kh->name,
+		    type, fp, t->known_hosts);
+		return FAIL_HOSTKEY;
+	}
+	if (kh_append(ss->session, kh, t->known_hosts, why,
+	    sizeof(why)) == -1) {
+		*msg = xasprintf("host key for %s: cannot record it: %s",
+		    kh->name, why);
+		return FAIL_HOSTKEY;
+	}
+	log_msg("hostkey", "added %s %s %s", kh->name, type, fp);
+	return FAIL_NONE;
+}
+
+static enum failure
+hostkey(struct ssh *ss, const struct target *t, const struct khosts *kh,
+    char **msg)
+{
+	const struct khmatch *bad;
+	const char *type, *fp;
+
+	fp = kh_fingerprint(ss->session, &type);
+	switch (kh_verify(ss->session, kh, &bad)) {
+	case KH_OK:
+		return FAIL_NONE;
+	case KH_CHANGED:
+		*msg = xasprintf("host key for %s has CHANGED (%s %s): it does "
+		    "not match %s:%ld; refusing to connect (if the change is "
+		    "expected, remove that line)", kh->name, type, fp,
+		    bad->file, bad->line);
+		return FAIL_HOSTKEY;
+	case KH_REVOKED:
+		*msg = xasprintf("host key for %s is REVOKED (%s %s) by %s:%ld; "
+		    "refusing to connect", kh->name, type, fp, bad->file,
+		    bad->line);
+		return FAIL_HOSTKEY;
+	case KH_ERROR:
+		*msg = xasprintf("host key for %s: cannot read it: %s",
+		    kh->name, ssh_error(ss));
+		return FAIL_HOSTKEY;
+	case KH_UNKNOWN:
+		break;
+	}
+	return hostkey_new(ss, t, kh, type, fp, msg);
+}
+
+static enum failure
+authenticate(struct ssh *ss, const struct target *t, struct progress *p,
+    int64_t deadline, char **msg)
+{
+	struct authplan plan;
+
+	plan.user = t->user;
+	plan.host = t->host;
+	plan.port = t->port;
+	plan.identities = t->identities;
+	plan.nidentities = t->nidentities;
+	plan.use_agent = t->use_agent;
+	progress_phase(p, PHASE_AUTH);
+	return auth_run(ss, &plan, deadline, msg);
+}
+
+/* Handshake, host key and authentication on the connected socket. */
+static enum failure
+ssh_setup(struct ssh *ss, const struct target *t, struct progress *p,
+    int64_t deadline, char **msg)
+{
+	const char *files[2] = { t->known_hosts, t->system_known_hosts };
+	struct khosts kh;
+	enum failure f;
+
+	kh_load(ss->session, &kh, t->host, t->port, files, 2);
+	progress_phase(p, PHASE_HANDSHAKE);
+	if ((f = handshake(ss, t, &kh, deadline, msg)) == FAIL_NONE &&
+	    (f = hostkey(ss, t, &kh, msg)) == FAIL_NONE)
+		f = authenticate(ss, t, p, deadline, msg);
+	kh_free(&kh);
+	return f;
+}
+
+/*
+ * One connection attempt, bounded by --connect-timeout.  *ssp is set even
+ * on failure: ssh_close() it.
+ */
+enum failure
+ssh_open(const struct target *t, const struct limits *l, struct progress *p,
+    struct ssh **ssp, char **msg)
+{
+	struct ssh *ss;
+	int64_t deadline = 0;
+	enum failure f;
+	int fd;
+
+	if ((ss = calloc(1, sizeof(*ss))) == NULL)
+		err(1, NULL);
+	ss->fd = -1;
+	*ssp = ss;
+	if (l->connect_timeout > 0)
+		deadline = now_ms() + l->connect_timeout * 1000LL;
+	progress_phase(p, PHASE_CONNECT);
+	if ((f = tcp_connect(t, deadline, &fd, msg)) != FAIL_NONE)
+		return f;
+	ssh_init(ss, fd);
+	return ssh_setup(ss, t, p, deadline, msg);
+}
+
+/* A session channel with the given receive window, or NULL (see *w). */
+LIBSSH2_CHANNEL *
+ssh_channel(struct ssh *ss, unsigned int window, int64_t deadline,
+    enum wait *w)
+{
+	LIBSSH2_CHANNEL *chan;
+
+	SSH_CALLP(ss, chan, deadline, *w, libssh2_channel_open_ex(ss->session,
+	    "session", sizeof("session") - 1, window,
+	    LIBSSH2_CHANNEL_PACKET_DEFAULT, NULL, 0));
+	return chan;
+}
+
+/* Execute cmd on the channel and send EOF: its standard input is empty. */
+int
+ssh_exec(struct ssh *ss, LIBSSH2_CHANNEL *chan, const char *cmd,
+    int64_t deadline, enum wait *w)
+{
+	int rc;
+
+	SSH_CALL(ss, rc, deadline, *w, libssh2_channel_exec(chan, cmd));
+	if (*w == W_READY && rc == 0)
+		SSH_CALL(ss, rc, deadline, *w, libssh2_channel_send_eof(chan));
+	return *w == W_READY ? rc : -1;
+}
+
+/*
+ * Free a channel that is closed on both sides.  One that is not is left
+ * to ssh_close(): closing it would wait for a server that may be gone.
+ */
+void
+ssh_channel_free(struct ssh *ss, LIBSSH2_CHANNEL *chan)
+{
+	enum wait w;
+	int rc;
+
+	SSH_CALL(ss, rc, now_ms() + TEARDOWN_MS, w,
+	    libssh2_channel_free(chan));
+}
+
+/*
+ * Teardown that cannot hang: a bounded disconnect, then the socket shut
+ * so that freeing the session cannot wait on the server.
+ */
+void
+ssh_close(struct ssh *ss)
+{
+	enum wait w;
+	int rc;
+
+	if (ss == NULL)
+		return;
+	if (ss->session != NULL) {
+		if (ss->fd != -1)
+			SSH_CALL(ss, rc, now_ms() + TEARDOWN_MS, w,
+			    libssh2_session_disconnect(ss->session, "done"));
+		if (ss->fd != -1)
+			shutdown(ss->fd, SHUT_RDWR);
+		libssh2_session_free(ss->session);
+	}
+	if (ss->fd != -1)
+		close(ss->fd);
+	free(ss);
+}
