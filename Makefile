@@ -36,6 +36,12 @@ ${PROG}: ${OBJS}
 
 ${OBJS}: ${HDRS}
 
+# The supervisor sent to the remote side, as a C string (tools/embed.sh).
+remote_sh.h: remote.sh tools/embed.sh
+	sh tools/embed.sh remote.sh >$@.tmp && mv $@.tmp $@
+
+remote.o .asan/${PROG}: remote_sh.h
+
 # The Debian packages the build and the tests need (installed when root).
 deps:
 	bash tools/demo.sh --deps
@@ -73,7 +79,7 @@ FUZZ_FLAGS=	-g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all
 FUZZERS=	${patsubst fuzz/fuzz_%.c,.fuzz/%,${wildcard fuzz/fuzz_*.c}}
 
-.fuzz/%: fuzz/fuzz_%.c ${SRCS} ${HDRS}
+.fuzz/%: fuzz/fuzz_%.c ${SRCS} ${HDRS} remote_sh.h
 	mkdir -p .fuzz
 	${FUZZ_CC} -std=c11 -D_GNU_SOURCE ${PKG_CFLAGS} ${FUZZ_FLAGS} -I. \
 	    -o $@ $< ${PKG_LIBS}
@@ -93,6 +99,6 @@ uninstall:
 	rm -f ${DESTDIR}${BINDIR}/${PROG} ${DESTDIR}${MANDIR}/${PROG}.1
 
 clean:
-	rm -rf ${PROG} ${OBJS} .asan .fuzz
+	rm -rf ${PROG} ${OBJS} remote_sh.h .asan .fuzz
 
 .PHONY: all deps check check-asan demo bench bench-burst fuzz lint install uninstall clean

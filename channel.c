@@ -1,11 +1,16 @@
 /*
- * The remote command's channel, from exec to close.  EOF only means the
- * command's output ended (a job may redirect it and go on running): the
- * run ends when the channel is closed.
+ * The remote command's channel, from exec to close.  The supervisor
+ * (remote.sh) reads the preamble on the channel's stdin, runs the command
+ * and reports on stderr; the heartbeat on stdin keeps its lease.  EOF only
+ * means the output ended (a job may redirect it and go on running): the
+ * run ends when the channel closes.
  */
+#include <ctype.h>
+#include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libssh2.h>
 
@@ -21,58 +26,124 @@
 #include "util.h"
 
 #define WINDOW		(512 * 1024)
-#define KILLER_MS	5000	/* to start the kill script */
-#define ANSWER_MS	2000	/* for the kill script's answer */
+#define ANSWER_MS	2000	/* after the grace, for the stop's answer */
 
 struct cmd {
 	struct ssh		*ss;
-	const struct target	*target;
-	const struct limits	*limits;
+	const struct settings	*s;
 	struct progress		*progress;
 	LIBSSH2_CHANNEL		*chan;
-	LIBSSH2_CHANNEL		*killer;	/* the kill script's channel */
 	struct pump		 pump;
+	int64_t			 deadline;	/* --timeout */
+	int64_t			 next_beat;
+	int64_t			 beat_ms;
+	int			 stopping;
+	int64_t			 stop_deadline;
+	int			 nsignals;	/* when the stop began */
 };
 
 enum step {
 	STEP_AGAIN,
-	STEP_CLOSED,		/* the remote command ended */
+	STEP_CLOSED,		/* the channel closed */
 	STEP_TIMEOUT,
 	STEP_SIGNAL,
+	STEP_STOPPED,		/* the stop was answered, or we gave up */
 	STEP_SILENT,		/* no data from the server for too long */
 	STEP_LOST
 };
 
-/* Open the channel and exec the wrapper; from here the command may run. */
-static enum failure
-start(struct cmd *c, char **msg)
+/* "sched01 pid 4242": who holds a remote lock, in words the shell keeps. */
+static char *
+holder(void)
 {
-	const struct target *t = c->target;
-	int64_t deadline = now_ms() + c->limits->connect_timeout * 1000LL;
-	char *wrapper;
+	char host[256], *p;
+
+	if (gethostname(host, sizeof(host)) == -1)
+		strlcpy(host, "?", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	for (p = host; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
+			*p = '_';
+	return xasprintf("%s pid %ld", host, (long)getpid());
+}
+
+/* Queue what the supervisor reads first: itself, then the command. */
+static void
+send_preamble(struct cmd *c, const char *nonce)
+{
+	const struct target *t = &c->s->target;
+	struct remote_job j;
+	char *lock = NULL, *who = NULL, *pre;
+	size_t len;
+
+	if (c->s->lock) {
+		lock = remote_lock_name(t->user, t->command);
+		who = holder();
+	}
+	j.nonce = nonce;
+	j.command = t->command;
+	j.lease = c->s->limits.alive;
+	j.grace = c->s->limits.kill_grace;
+	j.lock = lock;
+	j.holder = who;
+	pre = remote_preamble(&j, &len);
+	pump_send(&c->pump, pre, len);
+	free(pre);
+	free(lock);
+	free(who);
+}
+
+static enum failure
+exec_failed(struct cmd *c, enum wait w, char **msg)
+{
+	const struct target *t = &c->s->target;
+
+	if (w == W_SIGNAL)
+		return FAIL_STOPPED;
+	*msg = xasprintf("%s port %d: exec: %s", t->host, t->port,
+	    w == W_TIMEOUT ? "no answer from the server" : ssh_error(c->ss));
+	/* refused: nothing ran; no answer: it may run */
+	return w == W_TIMEOUT ? FAIL_LOST : FAIL_EXEC;
+}
+
+/*
+ * Open the channel and exec the supervisor's boot line.  FAIL_EXEC (the
+ * server refused: nothing runs) may be retried; after FAIL_NONE the
+ * command runs.
+ */
+enum failure
+channel_start(struct ssh *ss, const struct settings *s, struct progress *p,
+    struct cmd **cp, char **msg)
+{
+	const struct target *t = &s->target;
+	int64_t deadline = now_ms() + s->limits.connect_timeout * 1000LL;
+	char nonce[NONCE_LEN + 1];
+	struct cmd *c;
 	enum wait w;
 	int rc;
 
-	c->chan = ssh_channel(c->ss, WINDOW, deadline, &w);
-	if (w == W_SIGNAL)
-		return FAIL_STOPPED;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		err(1, NULL);
+	*cp = c;
+	c->ss = ss;
+	c->s = s;
+	c->progress = p;
+	c->chan = ssh_channel(ss, WINDOW, deadline, &w);
 	if (c->chan == NULL) {
+		if (w == W_SIGNAL)
+			return FAIL_STOPPED;
 		*msg = xasprintf("%s port %d: cannot open a session: %s",
 		    t->host, t->port, w == W_TIMEOUT ? "timed out" :
-		    ssh_error(c->ss));
-		return FAIL_HANDSHAKE;
+		    ssh_error(ss));
+		return FAIL_CONNECT;
 	}
-	progress_phase(c->progress, PHASE_RUNNING);
-	wrapper = remote_wrapper(t->command);
-	rc = ssh_exec(c->ss, c->chan, wrapper, deadline, &w);
-	free(wrapper);
-	if (w == W_SIGNAL)
-		return FAIL_NONE;	/* the run loop stops it */
-	if (w == W_TIMEOUT || rc != 0) {
-		*msg = xasprintf("%s port %d: exec: %s", t->host, t->port,
-		    w == W_TIMEOUT ? "timed out" : ssh_error(c->ss));
-		return FAIL_LOST;
-	}
+	rc = ssh_exec(ss, c->chan, remote_boot, deadline, &w);
+	if (w != W_READY || rc != 0)
+		return exec_failed(c, w, msg);
+	progress_phase(p, PHASE_RUNNING);
+	remote_nonce(nonce);
+	pump_init(&c->pump, c->chan, p, s->tee, nonce);
+	send_preamble(c, nonce);
 	return FAIL_NONE;
 }
 
@@ -90,177 +161,93 @@ channel_done(LIBSSH2_CHANNEL *chan)
 	return rc == 0 ? 1 : -1;
 }
 
-/* The channel closed: how the command ended, as the server says. */
+/* Ask the supervisor to stop the group; wait for its answer, bounded. */
 static void
-exit_status(struct cmd *c, struct result *r)
+begin_stop(struct cmd *c, enum step why)
 {
-	char *sig = NULL;
-	size_t len = 0;
+	const struct limits *l = &c->s->limits;
 
-	libssh2_channel_get_exit_signal(c->chan, &sig, &len, NULL, NULL,
-	    NULL, NULL);
-	if (sig == NULL || len == 0) {
-		r->how = RUN_EXITED;
-		r->status = libssh2_channel_get_exit_status(c->chan);
-		return;
-	}
-	r->how = RUN_KILLED;
-	r->signo = signal_number(sig);
-	sig[strspn(sig, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] = '\0';
-	strlcpy(r->signame, sig, sizeof(r->signame));
-	libssh2_free(c->ss->session, sig);
-}
-
-/*
- * Keep the output flowing until the channel closes (1), the deadline
- * passes or a stop signal arrives (0), the marker is seen when asked for
- * (0), or the connection is lost (-1).
- */
-static int
-keep_flowing(struct cmd *c, int64_t deadline, int until_marked)
-{
-	int more, done;
-
-	for (;;) {
-		if ((more = pump_drain(&c->pump)) == -1)
-			return -1;
-		pump_discard(c->killer);
-		log_flush();
-		if ((done = channel_done(c->chan)) != 0)
-			return done;
-		if (until_marked && c->pump.marked)
-			return 0;
-		if (deadline != 0 && now_ms() >= deadline)
-			return 0;
-		if (ssh_wait(c->ss, more ? NO_WAIT : deadline) == W_SIGNAL)
-			return 0;
-	}
-}
-
-/*
- * Run the kill script on a second channel of the same connection.  Stop
- * signals are held back meanwhile: once it is sent it goes on remotely even
- * if we leave at the next signal.
- */
-static void
-kill_group(struct cmd *c)
-{
-	int64_t deadline = now_ms() + KILLER_MS;
-	char *script;
-	enum wait w;
-	int rc = -1;
-
-	signals_hold(1);
-	c->killer = ssh_channel(c->ss, LIBSSH2_CHANNEL_WINDOW_DEFAULT,
-	    deadline, &w);
-	if (c->killer != NULL) {
-		script = remote_kill_script(c->progress->pgid,
-		    c->limits->kill_grace);
-		rc = ssh_exec(c->ss, c->killer, script, deadline, &w);
-		free(script);
-	}
-	signals_hold(0);
-	if (w != W_READY || rc != 0)
-		log_msg("error", "cannot stop remote process group %ld: %s",
-		    c->progress->pgid, w == W_TIMEOUT ? "timed out" :
-		    ssh_error(c->ss));
-}
-
-/* Did the kill script see the group gone?  Waits a little for its answer. */
-static int
-group_gone(struct cmd *c)
-{
-	int64_t deadline = now_ms() + ANSWER_MS;
-	enum wait w = W_READY;
-	int rc;
-
-	if (c->killer == NULL)
-		return 0;
-	while (!libssh2_channel_eof(c->killer) && w == W_READY) {
-		pump_discard(c->killer);
-		if (!libssh2_channel_eof(c->killer))
-			w = ssh_wait(c->ss, deadline);
-	}
-	if (w != W_READY)
-		return 0;
-	SSH_CALL(c->ss, rc, deadline, w, libssh2_channel_wait_closed(
-	    c->killer));
-	if (w != W_READY || rc != 0)
-		return 0;
-	rc = libssh2_channel_get_exit_status(c->killer) == 0;
-	ssh_channel_free(c->ss, c->killer);
-	c->killer = NULL;
-	return rc;
-}
-
-/*
- * Stop the remote command: TERM to its process group, KILL after the
- * grace, then wait a little for the channel to end.  A second signal
- * shortens the wait; the kill script goes on remotely without us.
- */
-static int
-stop(struct cmd *c)
-{
-	const struct limits *l = c->limits;
-	int nsignals = signals_count();
-
+	c->stopping = 1;
+	c->nsignals = signals_count();
+	c->stop_deadline = now_ms() + l->kill_grace * 1000LL + ANSWER_MS;
 	progress_phase(c->progress, PHASE_STOPPING);
-	if (!c->pump.marked)
-		keep_flowing(c, now_ms() + l->connect_timeout * 1000LL, 1);
-	if (!c->pump.marked) {
-		log_msg("error", "remote process group unknown; cannot stop it");
-		return 0;
-	}
-	kill_group(c);
-	if (keep_flowing(c, now_ms() + l->kill_grace * 1000LL + KILLER_MS,
-	    0) == -1)
-		return 0;
-	if (signals_count() != nsignals)
-		return 0;
-	if (group_gone(c))
-		return 1;
-	log_msg("error", "remote process group %ld may still be running",
-	    c->progress->pgid);
-	return 0;
+	if (why == STEP_TIMEOUT && c->pump.reports.pgid)
+		log_msg("error", "timeout after %d s; stopping remote process "
+		    "group %ld", l->timeout, c->progress->pgid);
+	else if (why == STEP_TIMEOUT)
+		log_msg("error", "timeout after %d s; stopping the remote "
+		    "command (its process group is not known yet)", l->timeout);
+	pump_send(&c->pump, STOP_REQUEST, sizeof(STOP_REQUEST) - 1);
 }
 
-/* Read, then wait for the server, the deadline, silence or a signal. */
-static enum step
-step(struct cmd *c, int64_t deadline)
+/* The heartbeat of the lease, and SSH keepalives; the next time to act. */
+static int64_t
+keep_alive(struct cmd *c, int64_t t)
 {
-	const struct limits *l = c->limits;
-	int64_t t, silent, next;
-	int more, secs = 0;
+	const struct limits *l = &c->s->limits;
+	int secs = 0;
 
-	if ((more = pump_drain(&c->pump)) == -1)
-		return STEP_LOST;
-	log_flush();
+	if (!c->stopping && t >= c->next_beat) {
+		pump_send(&c->pump, HEARTBEAT, sizeof(HEARTBEAT) - 1);
+		c->next_beat = t + c->beat_ms;
+	}
+	if (l->alive_interval > 0 &&
+	    libssh2_keepalive_send(c->ss->session, &secs) != 0)
+		secs = 1;
+	return earliest(c->stopping ? 0 : c->next_beat,
+	    l->alive_interval > 0 ? t + secs * 1000LL + 10 : 0);
+}
+
+/* Where the run is after a read: closed, lost, due, or to go on. */
+static enum step
+check(struct cmd *c, int64_t t, int64_t silent)
+{
 	switch (channel_done(c->chan)) {
 	case 1:
 		return STEP_CLOSED;
 	case -1:
 		return STEP_LOST;
 	}
-	t = now_ms();
-	silent = l->alive > 0 ? c->ss->last_recv + l->alive * 1000LL : 0;
+	if (c->stopping)
+		return c->pump.reports.stopped || t >= c->stop_deadline ||
+		    signals_count() != c->nsignals ? STEP_STOPPED : STEP_AGAIN;
 	if (silent != 0 && t >= silent)
 		return STEP_SILENT;
-	if (deadline != 0 && t >= deadline)
+	if (c->deadline != 0 && t >= c->deadline)
 		return STEP_TIMEOUT;
-	if (l->alive_interval > 0 &&
-	    libssh2_keepalive_send(c->ss->session, &secs) != 0)
-		secs = 1;
-	next = l->alive_interval > 0 ? t + secs * 1000LL + 10 : 0;
-	if (signals_count() != 0 || ssh_wait(c->ss, more ? NO_WAIT :
-	    earliest(earliest(deadline, silent), next)) == W_SIGNAL)
+	if (signals_count() != 0)
 		return STEP_SIGNAL;
+	return STEP_AGAIN;
+}
+
+/* Write, read, then wait for the server, a deadline or a signal. */
+static enum step
+step(struct cmd *c)
+{
+	const struct limits *l = &c->s->limits;
+	int64_t t, silent, next;
+	enum step s;
+	int more;
+
+	if (pump_write(&c->pump) == -1 ||
+	    (more = pump_drain(&c->pump)) == -1)
+		return STEP_LOST;
+	log_flush();
+	t = now_ms();
+	silent = l->alive > 0 ? c->ss->last_recv + l->alive * 1000LL : 0;
+	if ((s = check(c, t, silent)) != STEP_AGAIN)
+		return s;
+	next = keep_alive(c, t);
+	next = earliest(earliest(c->stopping ? c->stop_deadline : c->deadline,
+	    c->stopping ? 0 : silent), next);
+	(void)ssh_wait(c->ss, more ? NO_WAIT : next);
 	return STEP_AGAIN;
 }
 
 static enum failure
 lost(struct cmd *c, const char *why, char **msg)
 {
-	const struct target *t = c->target;
+	const struct target *t = &c->s->target;
 	int e;
 
 	if (why == NULL) {
@@ -269,9 +256,63 @@ lost(struct cmd *c, const char *why, char **msg)
 		    e == LIBSSH2_ERROR_SOCKET_DISCONNECT ?
 		    "the server closed the connection" : ssh_error(c->ss);
 	}
-	*msg = xasprintf("%s port %d: connection lost while running: %s",
-	    t->host, t->port, why);
+	*msg = xasprintf("%s port %d: connection lost while running: %s; the "
+	    "remote side stops the command when its lease runs out (%d s "
+	    "without a heartbeat)", t->host, t->port, why,
+	    c->s->limits.alive);
 	return FAIL_LOST;
+}
+
+/* No report of the command's exit status: say what is known. */
+static enum failure
+no_exit(struct cmd *c, char **msg)
+{
+	int st = libssh2_channel_get_exit_status(c->chan);
+
+	if (c->pump.reports.pgid)
+		*msg = xasprintf("the remote command's exit status is not "
+		    "known: remoteexe's supervisor ended without reporting it "
+		    "(killed?); the server's exit status was %d", st);
+	else
+		*msg = xasprintf("the remote command's exit status is not "
+		    "known: the remote side did not run remoteexe's supervisor "
+		    "(a forced command in authorized_keys or sshd's ForceCommand "
+		    "that ignores the command? a login shell that cannot run "
+		    "sh?), so the command may not have run; what ran exited "
+		    "with status %d", st);
+	return FAIL_NOEXIT;
+}
+
+/* The channel closed: how the command ended, as far as it is known. */
+static enum failure
+closed(struct cmd *c, struct result *r, char **msg)
+{
+	const struct reports *rs = &c->pump.reports;
+	char *sig = NULL;
+	size_t len = 0;
+
+	libssh2_channel_get_exit_signal(c->chan, &sig, &len, NULL, NULL,
+	    NULL, NULL);
+	if (sig != NULL && len > 0) {
+		r->how = RUN_KILLED;
+		r->signo = signal_number(sig);
+		sig[strspn(sig, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] = '\0';
+		strlcpy(r->signame, sig, sizeof(r->signame));
+		libssh2_free(c->ss->session, sig);
+		return FAIL_NONE;
+	}
+	libssh2_free(c->ss->session, sig);
+	if (rs->locked) {
+		r->how = RUN_LOCKED;
+		r->lockerr = rs->lockerr;
+		strlcpy(r->text, rs->text, sizeof(r->text));
+		return FAIL_NONE;
+	}
+	if (!rs->exited)
+		return no_exit(c, msg);
+	r->how = RUN_EXITED;
+	r->status = rs->exit_status;
+	return FAIL_NONE;
 }
 
 /* What the loop's last step means for the run. */
@@ -281,25 +322,20 @@ ended(struct cmd *c, enum step s, struct result *r, char **msg)
 	char *why;
 	enum failure f;
 
+	r->known = c->pump.reports.pgid;
+	if (c->stopping) {
+		r->gone = c->pump.reports.stopped && c->pump.reports.gone;
+		return FAIL_NONE;
+	}
 	switch (s) {
 	case STEP_CLOSED:
-		exit_status(c, r);
+		f = closed(c, r, msg);
 		ssh_channel_free(c->ss, c->chan);
 		c->chan = NULL;
-		return FAIL_NONE;
-	case STEP_TIMEOUT:
-		r->how = RUN_TIMEOUT;
-		log_msg("error", "timeout after %d s; stopping remote process "
-		    "group %ld", c->limits->timeout, c->progress->pgid);
-		r->gone = stop(c);
-		return FAIL_NONE;
-	case STEP_SIGNAL:
-		r->how = RUN_STOPPED;
-		r->gone = stop(c);
-		return FAIL_NONE;
+		return f;
 	case STEP_SILENT:
 		why = xasprintf("no data from the server for %d s",
-		    c->limits->alive);
+		    c->s->limits.alive);
 		f = lost(c, why, msg);
 		free(why);
 		return f;
@@ -308,31 +344,38 @@ ended(struct cmd *c, enum step s, struct result *r, char **msg)
 	}
 }
 
-/* Run the command to its end, a timeout, a stop signal or silence. */
+/* Run the command to its end, a stop, or the loss of the connection. */
 enum failure
-channel_run(struct ssh *ss, const struct target *t, const struct limits *l,
-    struct progress *p, int tee, struct result *r, char **msg)
+channel_run(struct cmd *c, struct result *r, char **msg)
 {
-	struct cmd c;
-	int64_t deadline = 0;
+	const struct limits *l = &c->s->limits;
 	enum failure f;
 	enum step s;
 
-	memset(&c, 0, sizeof(c));
 	memset(r, 0, sizeof(*r));
-	c.ss = ss;
-	c.target = t;
-	c.limits = l;
-	c.progress = p;
-	if ((f = start(&c, msg)) != FAIL_NONE)
-		return f;
-	pump_init(&c.pump, c.chan, p, tee);
 	if (l->timeout > 0)
-		deadline = now_ms() + l->timeout * 1000LL;
-	libssh2_keepalive_config(ss->session, 1, l->alive_interval);
-	while ((s = step(&c, deadline)) == STEP_AGAIN)
-		;
-	f = ended(&c, s, r, msg);
-	pump_end(&c.pump);
+		c->deadline = now_ms() + l->timeout * 1000LL;
+	c->beat_ms = l->alive >= 3 ? l->alive * 1000LL / 3 : 1000;
+	c->next_beat = now_ms() + c->beat_ms;
+	libssh2_keepalive_config(c->ss->session, 1, l->alive_interval);
+	for (;;) {
+		s = step(c);
+		if (s == STEP_TIMEOUT || s == STEP_SIGNAL) {
+			r->how = s == STEP_TIMEOUT ? RUN_TIMEOUT : RUN_STOPPED;
+			begin_stop(c, s);
+		} else if (s != STEP_AGAIN)
+			break;
+	}
+	f = ended(c, s, r, msg);
+	pump_end(&c->pump);
 	return f;
+}
+
+void
+channel_free(struct cmd *c)
+{
+	if (c == NULL)
+		return;
+	pump_free(&c->pump);
+	free(c);
 }

@@ -11,7 +11,9 @@ enum failure {
 	FAIL_HANDSHAKE,		/* banner, key exchange: retryable */
 	FAIL_HOSTKEY,
 	FAIL_AUTH,
+	FAIL_EXEC,		/* the server refused the exec request */
 	FAIL_LOST,		/* after the command may have been sent */
+	FAIL_NOEXIT,		/* the command's exit status is not known */
 	FAIL_STOPPED		/* a stop signal arrived */
 };
 

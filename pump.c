@@ -1,12 +1,15 @@
 /*
- * The output pump.  libssh2 buffers internally, so after the socket was
- * readable both streams are read until neither has more: a full stderr
- * window would stall stdout.
+ * The pump.  libssh2 buffers internally, so after the socket was readable
+ * both streams are read until neither has more: a full stderr window would
+ * stall stdout.  The supervisor's reports are found in stderr wherever
+ * they are (a killed command may leave half a line before one) and never
+ * logged; everything else is delivered byte for byte.
  */
 #include <err.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,12 +30,58 @@ static char readbuf[READSZ];
 
 void
 pump_init(struct pump *pm, LIBSSH2_CHANNEL *chan, struct progress *p,
-    int tee)
+    int tee, const char *nonce)
 {
 	memset(pm, 0, sizeof(*pm));
 	pm->chan = chan;
 	pm->progress = p;
 	pm->tee = tee;
+	pm->marker = remote_marker(nonce);
+	pm->mlen = strlen(pm->marker);
+}
+
+void
+pump_free(struct pump *pm)
+{
+	free(pm->marker);
+	free(pm->out);
+	pm->marker = pm->out = NULL;
+}
+
+/* Queue bytes for the channel's stdin. */
+void
+pump_send(struct pump *pm, const char *buf, size_t len)
+{
+	char *n;
+
+	if (pm->outoff > 0) {
+		memmove(pm->out, pm->out + pm->outoff, pm->outlen - pm->outoff);
+		pm->outlen -= pm->outoff;
+		pm->outoff = 0;
+	}
+	if ((n = realloc(pm->out, pm->outlen + len)) == NULL)
+		err(1, NULL);
+	pm->out = n;
+	memcpy(pm->out + pm->outlen, buf, len);
+	pm->outlen += len;
+}
+
+/* Write what is queued, as far as the channel takes it; -1 if lost. */
+int
+pump_write(struct pump *pm)
+{
+	ssize_t n;
+
+	while (pm->outoff < pm->outlen) {
+		n = libssh2_channel_write(pm->chan, pm->out + pm->outoff,
+		    pm->outlen - pm->outoff);
+		if (n == LIBSSH2_ERROR_EAGAIN)
+			return 0;
+		if (n < 0)
+			return -1;
+		pm->outoff += n;
+	}
+	return 0;
 }
 
 /*
@@ -84,44 +133,105 @@ deliver(struct pump *pm, int stream, const char *buf, size_t len)
 		tee_write(pm, stream, buf, len);
 }
 
-/* A held stderr line is complete: the marker is taken, anything else logged. */
+/* A whole report arrived: note what it says (the first pgid counts). */
 static void
-held_line(struct pump *pm)
+take_report(struct pump *pm)
 {
-	long pgid;
+	struct reports *rs = &pm->reports;
+	struct report r;
 
-	if (remote_marker(pm->mline, pm->mlen, &pgid)) {
-		pm->progress->pgid = pgid;
-		pm->marked = 1;
-	} else
-		deliver(pm, 2, pm->mline, pm->mlen);
-	pm->mlen = 0;
+	if (!remote_report(pm->report, pm->rlen, &r))
+		return;
+	switch (r.kind) {
+	case REPORT_PGID:
+		if (!rs->pgid) {
+			rs->pgid = 1;
+			pm->progress->pgid = r.value;
+		}
+		break;
+	case REPORT_EXIT:
+		rs->exited = 1;
+		rs->exit_status = (int)r.value;
+		break;
+	case REPORT_STOP:
+		rs->stopped = 1;
+		rs->gone = (int)r.value;
+		break;
+	case REPORT_LOCKED:
+	case REPORT_LOCKERR:
+		rs->locked = 1;
+		rs->lockerr = r.kind == REPORT_LOCKERR;
+		strlcpy(rs->text, r.text, sizeof(rs->text));
+		break;
+	default:
+		break;
+	}
 }
 
-/* Until the marker line is seen, stderr is looked at line by line. */
-static void
-stderr_filter(struct pump *pm, const char *buf, size_t len)
+/* Inside a report: take bytes up to its newline; returns bytes used. */
+static size_t
+report_bytes(struct pump *pm, const char *buf, size_t len)
 {
-	const char *nl;
-	size_t take;
+	const char *nl = memchr(buf, '\n', len);
+	size_t n = nl != NULL ? (size_t)(nl - buf) : len;
 
-	while (len > 0 && !pm->marked) {
-		nl = memchr(buf, '\n', len);
-		take = nl != NULL ? (size_t)(nl - buf) + 1 : len;
-		if (pm->mlen + take > sizeof(pm->mline)) {
-			deliver(pm, 2, pm->mline, pm->mlen);
-			deliver(pm, 2, buf, take);
-			pm->mlen = 0;
-		} else {
-			memcpy(pm->mline + pm->mlen, buf, take);
-			pm->mlen += take;
-			if (nl != NULL)
-				held_line(pm);
-		}
-		buf += take;
-		len -= take;
+	if (pm->rlen + n < sizeof(pm->report))
+		memcpy(pm->report + pm->rlen, buf, n);
+	pm->rlen += n;
+	if (nl == NULL)
+		return n;
+	if (pm->rlen < sizeof(pm->report))
+		take_report(pm);
+	pm->inreport = 0;
+	pm->rlen = 0;
+	return n + 1;
+}
+
+/*
+ * Match the marker at buf, maybe across reads; returns bytes used.  The
+ * marker's first byte occurs only there, so a mismatch gives back what
+ * was held (it is the marker's own beginning) and starts over.
+ */
+static size_t
+marker_bytes(struct pump *pm, const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && pm->matched < pm->mlen &&
+	    buf[i] == pm->marker[pm->matched]) {
+		i++;
+		pm->matched++;
 	}
-	deliver(pm, 2, buf, len);
+	if (pm->matched == pm->mlen) {
+		pm->matched = 0;
+		pm->inreport = 1;
+	} else if (i < len) {
+		deliver(pm, 2, pm->marker, pm->matched);
+		pm->matched = 0;
+	}
+	return i;
+}
+
+/* Remote stderr: reports out, the rest to the log. */
+static void
+stderr_bytes(struct pump *pm, const char *buf, size_t len)
+{
+	const char *rs;
+	size_t n;
+
+	while (len > 0) {
+		if (pm->inreport)
+			n = report_bytes(pm, buf, len);
+		else if (pm->matched > 0 || *buf == pm->marker[0])
+			n = marker_bytes(pm, buf, len);
+		else {
+			rs = memchr(buf, pm->marker[0], len);
+			n = rs != NULL ? (size_t)(rs - buf) : len;
+			deliver(pm, 2, buf, n);
+		}
+		buf += n;
+		len -= n;
+	}
 }
 
 /*
@@ -154,30 +264,19 @@ pump_drain(struct pump *pm)
 			if (stream == 1)
 				deliver(pm, 1, readbuf, n);
 			else
-				stderr_filter(pm, readbuf, n);
+				stderr_bytes(pm, readbuf, n);
 		}
 	}
 	return 0;
 }
 
-/* Log what is left: last lines without newline, stderr held back. */
+/* Log what is left: the last lines without newline, a half marker. */
 void
 pump_end(struct pump *pm)
 {
 	log_output_end(1);
-	if (!pm->marked && pm->mlen > 0)
-		held_line(pm);
+	if (pm->matched > 0)
+		deliver(pm, 2, pm->marker, pm->matched);
+	pm->matched = 0;
 	log_output_end(2);
-}
-
-/* Read and drop what a helper channel (the kill script) prints. */
-void
-pump_discard(LIBSSH2_CHANNEL *chan)
-{
-	while (chan != NULL && libssh2_channel_read_ex(chan, 0, readbuf,
-	    sizeof(readbuf)) > 0)
-		;
-	while (chan != NULL && libssh2_channel_read_ex(chan,
-	    SSH_EXTENDED_DATA_STDERR, readbuf, sizeof(readbuf)) > 0)
-		;
 }

@@ -1,7 +1,7 @@
 /*
- * The output pump: remote stdout and stderr from the channel into the log
- * (and with --tee to our own stdout and stderr), with the wrapper's marker
- * line taken out of stderr.
+ * The pump: remote stdout and stderr from the channel into the log (and
+ * with --tee to our own stdout and stderr), the supervisor's reports taken
+ * out of stderr; and what remoteexe sends on the channel's stdin.
  */
 #ifndef PUMP_H
 #define PUMP_H
@@ -13,18 +13,41 @@
 
 struct progress;
 
-struct pump {
-	LIBSSH2_CHANNEL	*chan;
-	struct progress	*progress;	/* bytes; the pgid the marker gives */
-	int		 tee;
-	char		 mline[MARKER_MAX];	/* stderr before the marker */
-	size_t		 mlen;
-	int		 marked;
+/* What the supervisor reported, as far as it got. */
+struct reports {
+	int	 pgid;			/* seen: the wrapper runs */
+	int	 exited;		/* exit_status is the command's */
+	int	 exit_status;
+	int	 stopped;		/* answer to a stop request: */
+	int	 gone;			/*   the group is gone */
+	int	 locked;		/* --lock: busy, or lockerr */
+	int	 lockerr;
+	char	 text[REPORT_MAX];	/* the lock's holder, or why not */
 };
 
-void	 pump_init(struct pump *, LIBSSH2_CHANNEL *, struct progress *, int);
+struct pump {
+	LIBSSH2_CHANNEL	*chan;
+	struct progress	*progress;	/* bytes; the pgid reported */
+	int		 tee;
+	struct reports	 reports;
+	/* finding reports in stderr */
+	char		*marker;	/* "\036remoteexe-NONCE " */
+	size_t		 mlen;
+	size_t		 matched;	/* marker bytes seen so far */
+	int		 inreport;
+	char		 report[REPORT_MAX];
+	size_t		 rlen;
+	/* to the channel's stdin */
+	char		*out;
+	size_t		 outlen, outoff;
+};
+
+void	 pump_init(struct pump *, LIBSSH2_CHANNEL *, struct progress *, int,
+	    const char *);
+void	 pump_send(struct pump *, const char *, size_t);
+int	 pump_write(struct pump *);
 int	 pump_drain(struct pump *);
 void	 pump_end(struct pump *);
-void	 pump_discard(LIBSSH2_CHANNEL *);
+void	 pump_free(struct pump *);
 
 #endif

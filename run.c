@@ -32,6 +32,7 @@ struct outcome {
 	int		 status;
 	enum reason	 reason;
 	const char	*name;		/* the signal of signal: and stopped: */
+	const char	*doubt;		/* ":unconfirmed", ":cannot" or NULL */
 };
 
 /* The stats reason= texts; a trailing ':' takes the signal's name. */
@@ -44,7 +45,9 @@ static const char *const reasons[] = {
 	[REASON_CONNECT] = "ssh:connect",
 	[REASON_HOSTKEY] = "ssh:hostkey",
 	[REASON_AUTH] = "ssh:auth",
+	[REASON_EXEC] = "ssh:exec",
 	[REASON_LOST] = "ssh:lost",
+	[REASON_NOEXIT] = "ssh:noexit",
 	[REASON_LOCK] = "lock",
 	[REASON_USAGE] = "usage",
 };
@@ -64,9 +67,8 @@ reason_text(const struct outcome *o)
 {
 	const char *r = reasons[o->reason];
 
-	if (r[strlen(r) - 1] == ':')
-		return xasprintf("%s%s", r, o->name);
-	return xstrdup(r);
+	return xasprintf("%s%s%s", r, r[strlen(r) - 1] == ':' ? o->name : "",
+	    o->doubt != NULL ? o->doubt : "");
 }
 
 static int
@@ -92,7 +94,7 @@ finish(const struct outcome *o)
 static int
 failed(int status, enum reason reason, const char *msg)
 {
-	struct outcome o = { status, reason, NULL };
+	struct outcome o = { status, reason, NULL, NULL };
 
 	log_msg("error", "%s", msg);
 	diag("%s", msg);
@@ -110,7 +112,7 @@ run_refused(int status, enum reason reason, const char *msg)
 static int
 stopped(int sig)
 {
-	struct outcome o = { 128 + sig, REASON_STOPPED, signal_name(sig) };
+	struct outcome o = { 128 + sig, REASON_STOPPED, signal_name(sig), NULL };
 
 	if (sig == SIGINT)
 		diag("interrupted");
@@ -119,20 +121,12 @@ stopped(int sig)
 	return finish(&o);
 }
 
-static uint64_t
-fnv1a(uint64_t h, const char *s)
-{
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return (h ^ 0xff) * 0x100000001b3ULL;	/* field separator */
-}
-
 /* A stable hash of the job: user, host, port and command. */
 static uint64_t
 job_hash(const struct target *t, int with_local_host)
 {
 	char port[16], local[256] = "";
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = FNV1A_INIT;
 
 	if (with_local_host && gethostname(local, sizeof(local)) == -1)
 		local[0] = '\0';
@@ -215,7 +209,7 @@ lock_job(const struct target *t)
 	if (lock_dir(&dir) == -1) {
 		msg = xasprintf("lock directory %s: %s", dir, errno == EPERM ?
 		    "not a private directory of ours" : strerror(errno));
-		rc = failed(EX_LOCKED, REASON_LOCK, msg);
+		rc = failed(EX_LOCKFILE, REASON_LOCK, msg);
 		free(msg);
 		free(dir);
 		return rc;
@@ -226,7 +220,7 @@ lock_job(const struct target *t)
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		msg = xasprintf("%s: %s", path, strerror(errno));
-		rc = failed(EX_LOCKED, REASON_LOCK, msg);
+		rc = failed(EX_LOCKFILE, REASON_LOCK, msg);
 		free(msg);
 	} else if (flock(fd, LOCK_EX | LOCK_NB) == -1)
 		rc = lock_busy(fd, path);
@@ -250,8 +244,12 @@ failure_reason(enum failure f)
 		return REASON_HOSTKEY;
 	case FAIL_AUTH:
 		return REASON_AUTH;
+	case FAIL_EXEC:
+		return REASON_EXEC;
 	case FAIL_LOST:
 		return REASON_LOST;
+	case FAIL_NOEXIT:
+		return REASON_NOEXIT;
 	default:
 		return REASON_CONNECT;
 	}
@@ -270,30 +268,45 @@ backoff_ms(int n)
 	return arc4random_uniform((uint32_t)ceiling);
 }
 
-/* Before the command was sent, a refused or timed-out try is retried. */
+/* Before the command runs, a refused or timed-out try is retried. */
 static int
 retryable(enum failure f)
 {
-	return f == FAIL_CONNECT || f == FAIL_HANDSHAKE;
+	return f == FAIL_CONNECT || f == FAIL_HANDSHAKE || f == FAIL_EXEC;
+}
+
+/* One attempt: connect, then start the command. */
+static enum failure
+attempt(const struct settings *s, struct ssh **ssp, struct cmd **cp,
+    char **msg)
+{
+	enum failure f;
+
+	*cp = NULL;
+	if ((f = ssh_open(&s->target, &s->limits, &progress, ssp, msg)) !=
+	    FAIL_NONE)
+		return f;
+	return channel_start(*ssp, s, &progress, cp, msg);
 }
 
 /*
- * Connect, retrying what failed before the command could be sent.
- * Returns the connection, or NULL with *status set.
+ * Connect and start the command, retrying what failed before it could
+ * run.  Returns the running command, or NULL with *status set.
  */
-static struct ssh *
-connect_job(const struct settings *s, int *status)
+static struct cmd *
+start_job(const struct settings *s, struct ssh **ssp, int *status)
 {
-	struct ssh *ss;
+	struct cmd *c;
 	enum failure f;
 	char *msg = NULL;
 	int64_t delay;
 
 	for (progress.attempt = 1;; progress.attempt++) {
-		if ((f = ssh_open(&s->target, &s->limits, &progress, &ss,
-		    &msg)) == FAIL_NONE)
-			return ss;
-		ssh_close(ss);
+		if ((f = attempt(s, ssp, &c, &msg)) == FAIL_NONE)
+			return c;
+		channel_free(c);
+		ssh_close(*ssp);
+		*ssp = NULL;
 		if (f == FAIL_STOPPED)
 			*status = stopped(signals_first());
 		else if (!retryable(f) || progress.attempt > s->limits.retries)
@@ -315,11 +328,64 @@ connect_job(const struct settings *s, int *status)
 	}
 }
 
+/*
+ * A stop that was asked for: confirmed ("stopped" means the group was
+ * seen and then seen gone), unconfirmed, or impossible.
+ */
+static void
+stop_outcome(const struct result *r, const struct settings *s,
+    struct outcome *o)
+{
+	const char *what = reasons[o->reason];
+	const char *name = o->reason == REASON_STOPPED ? o->name : "";
+	char *msg;
+
+	if (r->gone) {
+		diag("%s%s; remote process group %ld stopped", what, name,
+		    progress.pgid);
+		return;
+	}
+	if (r->known) {
+		o->doubt = ":unconfirmed";
+		msg = xasprintf("remote process group %ld not confirmed gone: "
+		    "no answer within %d s; if the link is down, its lease "
+		    "stops it within %d s of the last heartbeat", progress.pgid,
+		    s->limits.kill_grace + 2, s->limits.alive);
+	} else {
+		o->doubt = ":cannot";
+		msg = xasprintf("the remote process group is not known (no "
+		    "report from remoteexe's supervisor: a forced command that "
+		    "ignores the command?); cannot stop it");
+	}
+	log_msg("error", "%s", msg);
+	diag("%s%s; %s", what, name, msg);
+	free(msg);
+}
+
+/* --lock on the target: held by another run, or no lock at all. */
+static int
+locked_outcome(const struct result *r, const struct target *t)
+{
+	char *msg;
+	int rc;
+
+	if (r->lockerr) {
+		msg = xasprintf("remote lock on %s: %s", t->host, r->text);
+		rc = failed(EX_LOCKFILE, REASON_LOCK, msg);
+	} else {
+		msg = xasprintf("the same job is still running on %s (remote "
+		    "lock held by %s); not run", t->host, r->text);
+		rc = failed(EX_LOCKED, REASON_LOCK, msg);
+	}
+	free(msg);
+	return rc;
+}
+
 /* The remote command ran: map how it ended to status and reason. */
 static int
-outcome(const struct result *r)
+outcome(const struct result *r, const struct settings *s)
 {
-	struct outcome o = { 0, REASON_EXIT, NULL };
+	struct outcome o = { 0, REASON_EXIT, NULL, NULL };
 	int sig;
 
 	switch (r->how) {
@@ -339,10 +405,10 @@ outcome(const struct result *r)
 		o.reason = r->how == RUN_TIMEOUT ? REASON_TIMEOUT :
 		    REASON_STOPPED;
 		o.name = signal_name(sig);
-		diag("%s%s; remote process group %ld %s", reasons[o.reason],
-		    r->how == RUN_TIMEOUT ? "" : o.name, progress.pgid,
-		    r->gone ? "stopped" : "told to stop");
+		stop_outcome(r, s, &o);
 		break;
+	case RUN_LOCKED:
+		return locked_outcome(r, &s->target);
 	}
 	return finish(&o);
 }
@@ -354,6 +420,7 @@ run(const struct settings *s)
 	const struct target *t = &s->target;
 	struct result r;
 	struct ssh *ss;
+	struct cmd *c;
 	enum failure f;
 	char *msg = NULL;
 	int status, sig;
@@ -365,16 +432,17 @@ run(const struct settings *s)
 		return status;
 	if ((sig = splay_wait(s)) != 0)
 		return stopped(sig);
-	if ((ss = connect_job(s, &status)) == NULL)
+	if ((c = start_job(s, &ss, &status)) == NULL)
 		return status;
-	f = channel_run(ss, t, &s->limits, &progress, s->tee, &r, &msg);
+	f = channel_run(c, &r, &msg);
+	channel_free(c);
 	ssh_close(ss);
 	if (f == FAIL_STOPPED)
 		status = stopped(signals_first());
 	else if (f != FAIL_NONE)
 		status = failed(EX_SSH, failure_reason(f), msg);
 	else
-		status = outcome(&r);
+		status = outcome(&r, s);
 	free(msg);
 	return status;
 }

@@ -9,6 +9,7 @@
 #define EX_INVOKE	10	/* invalid invocation (the seed's choice) */
 #define EX_LOG		11	/* the log cannot be opened */
 #define EX_TIMEOUT	124	/* --timeout */
+#define EX_LOCKFILE	73	/* --lock: no lock can be taken */
 #define EX_LOCKED	75	/* --lock: the job is still running */
 #define EX_SSH		255	/* SSH failure */
 
@@ -21,7 +22,9 @@ enum reason {
 	REASON_CONNECT,
 	REASON_HOSTKEY,
 	REASON_AUTH,
+	REASON_EXEC,
 	REASON_LOST,
+	REASON_NOEXIT,
 	REASON_LOCK,
 	REASON_USAGE
 };

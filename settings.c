@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "remote.h"
 #include "settings.h"
 #include "util.h"
 
@@ -218,6 +219,11 @@ settings_load(const struct options *o, const char *arg, const char *command,
 	int rc = -1;
 
 	memset(s, 0, sizeof(*s));
+	if (strlen(command) > COMMAND_MAX) {
+		*msg = xasprintf("the command is %zu bytes; the limit is %d",
+		    strlen(command), COMMAND_MAX);
+		return -1;
+	}
 	parse_target(arg, o, &host, &user);
 	if (load_config(&c, o, host, msg) == -1)
 		goto out;

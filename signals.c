@@ -1,7 +1,7 @@
 /*
  * Signals: a handler notes the signal and writes a byte to a pipe, so a
  * poll(2) anywhere in remoteexe wakes up.  Stop signals are taken (and
- * logged) by signals_take(); while held they stay pending.
+ * logged) by signals_take().
  */
 #include <sys/time.h>
 
@@ -21,7 +21,6 @@
 static volatile sig_atomic_t	 pending[NSIG];
 static int			 sigpipe[2] = { -1, -1 };
 static const struct progress	*progress;	/* what SIGUSR1 reports */
-static int			 held;
 static int			 first;		/* first stop signal taken */
 static int			 count;		/* stop signals taken */
 static struct sigaction		 old_alrm;
@@ -69,7 +68,7 @@ signals_report(const struct progress *p)
 
 /*
  * Answer SIGUSR1 and take one pending stop signal (logged as a signal
- * record); returns it, or 0 when there is none or stop signals are held.
+ * record); returns it, or 0 when there is none.
  */
 int
 signals_take(void)
@@ -84,7 +83,7 @@ signals_take(void)
 		if (progress != NULL)
 			progress_state(progress);
 	}
-	for (i = 0; i < NITEMS(stops) && !held; i++)
+	for (i = 0; i < NITEMS(stops); i++)
 		if (pending[stops[i]]) {
 			pending[stops[i]] = 0;
 			log_msg("signal", "%s", signal_name(stops[i]));
@@ -94,15 +93,6 @@ signals_take(void)
 			return stops[i];
 		}
 	return 0;
-}
-
-/* Hold stop signals back (1) or let them through again (0). */
-void
-signals_hold(int on)
-{
-	held = on;
-	if (!on)
-		(void)write(sigpipe[1], "", 1);	/* look again at once */
 }
 
 int

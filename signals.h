@@ -22,7 +22,6 @@ enum wait {
 void	 signals_init(void);
 void	 signals_report(const struct progress *);
 int	 signals_take(void);
-void	 signals_hold(int);
 int	 signals_first(void);
 int	 signals_count(void);
 void	 signals_alarm(int64_t);

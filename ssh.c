@@ -136,32 +136,92 @@ fail:
 	return -1;
 }
 
-/* Resolve and connect, trying every address (IPv4 and IPv6) in turn. */
-static enum failure
-tcp_connect(const struct target *t, int64_t deadline, int *fdp, char **msg)
+/* "10.0.0.5" or "[::1]": an address for a message. */
+static char *
+addr_name(const struct addrinfo *ai)
 {
-	struct addrinfo *res, *ai;
-	enum wait w;
-	int gai, fd = -1;
+	char host[NI_MAXHOST];
 
-	if ((gai = resolve(t->host, t->port, deadline, &res, &w)) != 0) {
+	if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL,
+	    0, NI_NUMERICHOST) != 0)
+		return xstrdup("?");
+	return xasprintf(ai->ai_family == AF_INET6 ? "[%s]" : "%s", host);
+}
+
+/* Note why one address failed, for the message if all of them do. */
+static void
+addr_failed(char **why, const struct addrinfo *ai, const char *what)
+{
+	char *name = addr_name(ai), *all;
+
+	all = *why == NULL ? xasprintf("%s: %s", name, what) :
+	    xasprintf("%s, %s: %s", *why, name, what);
+	free(*why);
+	free(name);
+	*why = all;
+}
+
+/*
+ * Try the addresses in turn, each with its own --connect-timeout, as ssh
+ * does with ConnectTimeout.  *deadline becomes the bound of the rest of
+ * the attempt (handshake, authentication) on the address that answered.
+ */
+static int
+connect_any(const struct addrinfo *res, int secs, int64_t *deadline,
+    enum wait *w, char **why)
+{
+	const struct addrinfo *ai;
+	int fd = -1, n = 0;
+
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		n++;
+	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
+		*deadline = now_ms() + secs * 1000LL;
+		if ((fd = connect_addr(ai, *deadline, w)) != -1)
+			break;
+		if (*w == W_SIGNAL)
+			break;
+		if (n > 1)
+			addr_failed(why, ai, *w == W_TIMEOUT ? "timed out" :
+			    strerror(errno));
+		else
+			*why = xstrdup(*w == W_TIMEOUT ? "timed out" :
+			    strerror(errno));
+	}
+	return fd;
+}
+
+/* Resolve and connect: every address (IPv4 and IPv6) gets its own try. */
+static enum failure
+tcp_connect(const struct target *t, int secs, int *fdp, int64_t *deadline,
+    char **msg)
+{
+	struct addrinfo *res;
+	char *why = NULL;
+	enum wait w;
+	int gai, fd;
+
+	*deadline = now_ms() + secs * 1000LL;
+	if ((gai = resolve(t->host, t->port, *deadline, &res, &w)) != 0) {
 		if (w == W_SIGNAL)
 			return FAIL_STOPPED;
 		*msg = xasprintf("%s: %s", t->host, w == W_TIMEOUT ?
 		    "name lookup timed out" : gai_strerror(gai));
 		return gai == EAI_AGAIN ? FAIL_CONNECT : FAIL_RESOLVE;
 	}
-	for (ai = res; ai != NULL && fd == -1 && w == W_READY;
-	    ai = ai->ai_next)
-		fd = connect_addr(ai, deadline, &w);
+	fd = connect_any(res, secs, deadline, &w, &why);
 	freeaddrinfo(res);
-	if (w == W_SIGNAL)
+	if (w == W_SIGNAL) {
+		free(why);
 		return FAIL_STOPPED;
+	}
 	if (fd == -1) {
 		*msg = xasprintf("%s port %d: connect: %s", t->host, t->port,
-		    w == W_TIMEOUT ? "timed out" : strerror(errno));
+		    why != NULL ? why : "no address");
+		free(why);
 		return FAIL_CONNECT;
 	}
+	free(why);
 	*fdp = fd;
 	return FAIL_NONE;
 }
@@ -293,7 +353,7 @@ ssh_open(const struct target *t, const struct limits *l, struct progress *p,
     struct ssh **ssp, char **msg)
 {
 	struct ssh *ss;
-	int64_t deadline = 0;
+	int64_t deadline;
 	enum failure f;
 	int fd;
 
@@ -301,10 +361,9 @@ ssh_open(const struct target *t, const struct limits *l, struct progress *p,
 		err(1, NULL);
 	ss->fd = -1;
 	*ssp = ss;
-	if (l->connect_timeout > 0)
-		deadline = now_ms() + l->connect_timeout * 1000LL;
 	progress_phase(p, PHASE_CONNECT);
-	if ((f = tcp_connect(t, deadline, &fd, msg)) != FAIL_NONE)
+	if ((f = tcp_connect(t, l->connect_timeout, &fd, &deadline,
+	    msg)) != FAIL_NONE)
 		return f;
 	ssh_init(ss, fd);
 	return ssh_setup(ss, t, p, deadline, msg);
@@ -323,7 +382,7 @@ ssh_channel(struct ssh *ss, unsigned int window, int64_t deadline,
 	return chan;
 }
 
-/* Execute cmd on the channel and send EOF: its standard input is empty. */
+/* The exec request: 0 when the server runs cmd (see *w otherwise). */
 int
 ssh_exec(struct ssh *ss, LIBSSH2_CHANNEL *chan, const char *cmd,
     int64_t deadline, enum wait *w)
@@ -331,8 +390,6 @@ ssh_exec(struct ssh *ss, LIBSSH2_CHANNEL *chan, const char *cmd,
 	int rc;
 
 	SSH_CALL(ss, rc, deadline, *w, libssh2_channel_exec(chan, cmd));
-	if (*w == W_READY && rc == 0)
-		SSH_CALL(ss, rc, deadline, *w, libssh2_channel_send_eof(chan));
 	return *w == W_READY ? rc : -1;
 }
 

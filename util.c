@@ -134,3 +134,12 @@ join_words(int argc, char *const argv[])
 	}
 	return s;
 }
+
+/* FNV-1a of s, then a separator, so fields hash apart: ("ab","c") != ("a","bc"). */
+uint64_t
+fnv1a(uint64_t h, const char *s)
+{
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (h ^ 0xff) * 0x100000001b3ULL;
+}

@@ -22,5 +22,8 @@ char		*xvasprintf(const char *, va_list)
 		    __attribute__((format(printf, 1, 0)));
 char		*xstrdup(const char *);
 char		*join_words(int, char *const []);
+uint64_t	 fnv1a(uint64_t, const char *);
+
+#define FNV1A_INIT	0xcbf29ce484222325ULL
 
 #endif

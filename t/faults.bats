@@ -292,7 +292,7 @@ run_tarpit() {
 	assert_lt "$el" 10 "elapsed after SIGSTOP"
 	assert_log_grammar
 	refute log_has '\] retry,'
-	assert_regex "$(log_records error)" 'no data from the server for 3 s$'
+	assert_regex "$(log_records error)" 'no data from the server for 3 s; the remote side stops the command when its lease runs out'
 	assert_regex "$(log_records stats)" ' out=8 err=0 attempts=1 reason=ssh:lost$'
 	assert_equal "$(last_record)" "END,255,127.0.0.1 $cmd"
 }
