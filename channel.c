@@ -283,25 +283,38 @@ no_exit(struct cmd *c, char **msg)
 	return FAIL_NOEXIT;
 }
 
-/* The channel closed: how the command ended, as far as it is known. */
+static void
+killed(struct result *r, char *sig)
+{
+	r->how = RUN_KILLED;
+	r->signo = signal_number(sig);
+	sig[strspn(sig, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] = '\0';
+	strlcpy(r->signame, sig, sizeof(r->signame));
+}
+
+/*
+ * The channel closed: how the command ended, as far as it is known.  The
+ * server names the signal the supervisor died of, or the supervisor does
+ * (a login shell such as fish stays its parent and reports a status).
+ */
 static enum failure
 closed(struct cmd *c, struct result *r, char **msg)
 {
-	const struct reports *rs = &c->pump.reports;
+	struct reports *rs = &c->pump.reports;
 	char *sig = NULL;
 	size_t len = 0;
 
 	libssh2_channel_get_exit_signal(c->chan, &sig, &len, NULL, NULL,
 	    NULL, NULL);
-	if (sig != NULL && len > 0) {
-		r->how = RUN_KILLED;
-		r->signo = signal_number(sig);
-		sig[strspn(sig, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] = '\0';
-		strlcpy(r->signame, sig, sizeof(r->signame));
-		libssh2_free(c->ss->session, sig);
+	if (sig != NULL && len > 0)
+		killed(r, sig);
+	libssh2_free(c->ss->session, sig);
+	if (r->how == RUN_KILLED)
+		return FAIL_NONE;
+	if (rs->signame[0] != '\0') {
+		killed(r, rs->signame);
 		return FAIL_NONE;
 	}
-	libssh2_free(c->ss->session, sig);
 	if (rs->locked) {
 		r->how = RUN_LOCKED;
 		r->lockerr = rs->lockerr;

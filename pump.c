@@ -153,6 +153,9 @@ take_report(struct pump *pm)
 		rs->exited = 1;
 		rs->exit_status = (int)r.value;
 		break;
+	case REPORT_SIGNAL:
+		strlcpy(rs->signame, r.text, sizeof(rs->signame));
+		break;
 	case REPORT_STOP:
 		rs->stopped = 1;
 		rs->gone = (int)r.value;

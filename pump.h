@@ -18,6 +18,7 @@ struct reports {
 	int	 pgid;			/* seen: the wrapper runs */
 	int	 exited;		/* exit_status is the command's */
 	int	 exit_status;
+	char	 signame[16];		/* killed by this signal, if not "" */
 	int	 stopped;		/* answer to a stop request: */
 	int	 gone;			/*   the group is gone */
 	int	 locked;		/* --lock: busy, or lockerr */

@@ -1,7 +1,6 @@
 /*
  * The remote side of a run.  The exec string is the same text for every
- * login shell (sh, bash, zsh, ksh, csh, tcsh, fish; rbash through the
- * second form): it starts sh, which reads the supervisor (remote.sh) and
+ * login shell (sh, bash, zsh, ksh, csh, tcsh, fish, rbash): it starts sh, which reads the supervisor (remote.sh) and
  * then the command on the channel's stdin, so a command of any size and
  * any bytes arrives whole, and runs the command with the login shell, as
  * ssh(1) does.  Only the supervisor knows the run's nonce, so no output
@@ -17,10 +16,13 @@
 #include "remote.h"
 #include "util.h"
 
-/* No ' \ ! or newline inside the quotes: every shell reads it alike. */
-#define BOOT_SH	"sh -c 'IFS= read -r s && eval \"$(printf %b \"$s\")\"'"
-
-const char remote_boot[] = "exec " BOOT_SH " || " BOOT_SH;
+/*
+ * No ' \ ! or newline inside the quotes: every shell reads it alike.  No
+ * exec: rbash refuses it, and sh, bash, zsh and ksh exec a lone command
+ * anyway.
+ */
+const char remote_boot[] =
+    "sh -c 'IFS= read -r s && eval \"$(printf %b \"$s\")\"'";
 
 static const char supervisor[] =
 #include "remote_sh.h"
@@ -113,6 +115,7 @@ remote_report(const char *s, size_t len, struct report *r)
 		enum report_kind kind;
 	} kinds[] = {
 		{ "pgid=", REPORT_PGID }, { "exit=", REPORT_EXIT },
+		{ "signal=", REPORT_SIGNAL },
 		{ "stop=", REPORT_STOP }, { "lease=", REPORT_LEASE },
 		{ "locked=", REPORT_LOCKED }, { "lockerr=", REPORT_LOCKERR },
 	};

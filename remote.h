@@ -27,6 +27,7 @@ enum report_kind {
 	REPORT_BAD,
 	REPORT_PGID,		/* the command's process group */
 	REPORT_EXIT,		/* the command ended with this status */
+	REPORT_SIGNAL,		/* the command was killed by this signal */
 	REPORT_STOP,		/* after a stop request: gone or not */
 	REPORT_LEASE,		/* no heartbeat: the supervisor stopped it */
 	REPORT_LOCKED,		/* --lock: held by text */

@@ -19,7 +19,7 @@ cmd=${cmd%x}
 # what a stop needs, found out when one is needed
 tools() {
 	if sleep 0.01 2>/dev/null; then tick=0.1 per=10; else tick=1 per=1; fi
-	if ps -o pid= -o ppid= -o pgid= -o stat= -p $$ >/dev/null 2>&1; then
+	if ps -o pid= -o ppid= -o pgid= -o stat= >/dev/null 2>&1; then
 		psok=1
 	fi
 }
@@ -180,15 +180,17 @@ while :; do
 	exit 0
 done
 tidy
-m "exit=$rc"
+# the command died of a signal: so do we, and the server says so
 if [ "$rc" -gt 128 ]; then
 	s=$(kill -l "$rc" 2>/dev/null)
 	case $s in
 	HUP|INT|QUIT|ILL|TRAP|ABRT|BUS|FPE|KILL|USR1|SEGV|USR2|PIPE|ALRM|TERM|XCPU|XFSZ|SYS)
+		m "signal=$s"
 		ulimit -c 0 2>/dev/null
 		trap - "$s" 2>/dev/null
 		kill -s "$s" $$
 		;;
 	esac
 fi
+m "exit=$rc"
 exit "$rc"

@@ -28,7 +28,8 @@ SSHD=${SSHD:-/usr/sbin/sshd}
 RECORD_RE='^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\]\[[0-9]+\] (START,-,.*|command,[^@ ]+@[^: ]+:[0-9]+ .*|out,.*|err,.*|out\+,.*|err\+,.*|retry,[0-9]+,.*|hostkey,added .*|signal,[A-Z0-9]+|state,.*|error,.*|stats,elapsed=[0-9]+\.[0-9]{3} out=[0-9]+ err=[0-9]+ attempts=[0-9]+ reason=[a-z:A-Z0-9]+|END,[0-9]+,.*)$'
 
 # sshd_write_config DIR PORT [EXTRA LINE...]: DIR/sshd_config for the keys
-# in DIR, listening on 127.0.0.1:PORT only.
+# in DIR, listening on 127.0.0.1:PORT only.  $SSHD_APPEND (Match blocks,
+# which must come last) is added at the end.
 sshd_write_config() {
 	local dir=$1 port=$2 line
 	shift 2
@@ -48,6 +49,7 @@ sshd_write_config() {
 		PermitRootLogin prohibit-password
 		LogLevel VERBOSE
 		CONF
+		[ -z "${SSHD_APPEND:-}" ] || printf '%s\n' "$SSHD_APPEND"
 	} >"$dir/sshd_config"
 }
 
