@@ -1,9 +1,10 @@
 # remoteexe: run one command on a remote host over SSH and log it.
 
 PROG=	remoteexe
-SRCS=	remoteexe.c log.c session.c auth.c hostkey.c config.c
+SRCS=	remoteexe.c log.c session.c auth.c hostkey.c config.c base64.c sha1.c \
+	match.c
 OBJS=	${SRCS:.c=.o}
-HDRS=	log.h session.h sshio.h hostkey.h config.h
+HDRS=	log.h session.h sshio.h hostkey.h config.h base64.h sha1.h match.h
 
 PREFIX?=	/usr/local
 BINDIR?=	${PREFIX}/bin
