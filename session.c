@@ -344,7 +344,8 @@ session_hostkey(struct session *ss, struct khosts *kh, char *msg, size_t len)
 		    kh->name, type, fp, job->known_hosts);
 		return FAIL_HOSTKEY;
 	}
-	if (kh_append(ss->ssh, kh, job->known_hosts, why, sizeof(why)) == -1) {
+	if (kh_append(ss->ssh, kh, job->known_hosts, 0,
+	    why, sizeof(why)) == -1) {
 		snprintf(msg, len, "host key for %s: cannot record it: %s",
 		    kh->name, why);
 		return FAIL_HOSTKEY;
@@ -375,7 +376,7 @@ session_open(struct job *job, struct session **ssp, char *msg, size_t len)
 	ss->ssh = libssh2_session_init_ex(NULL, NULL, NULL, job);
 	if (ss->ssh == NULL)
 		errx(1, "libssh2_session_init failed");
-	kh_load(ss->ssh, &kh, job->host, job->port, files, 2);
+	kh_load(&kh, job->host, job->port, files, 2);
 	session_setup(ss, &kh);
 	if ((f = session_handshake(ss, &kh, deadline, msg, len)) == FAIL_NONE &&
 	    (f = session_hostkey(ss, &kh, msg, len)) == FAIL_NONE)
