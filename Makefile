@@ -2,9 +2,10 @@
 
 PROG=	remoteexe
 SRCS=	remoteexe.c log.c session.c auth.c hostkey.c config.c base64.c sha1.c \
-	match.c
+	kexprobe.c match.c
 OBJS=	${SRCS:.c=.o}
-HDRS=	log.h session.h sshio.h hostkey.h config.h base64.h sha1.h match.h
+HDRS=	log.h session.h sshio.h hostkey.h config.h base64.h sha1.h kexprobe.h \
+	match.h
 
 PREFIX?=	/usr/local
 BINDIR?=	${PREFIX}/bin

@@ -25,6 +25,7 @@
 #include <libssh2.h>
 
 #include "hostkey.h"
+#include "kexprobe.h"
 #include "log.h"
 #include "session.h"
 #include "sshio.h"
@@ -293,12 +294,26 @@ session_handshake(struct session *ss, const struct khosts *kh,
 	    ss->fd));
 	if (w == W_SIGNAL)
 		return FAIL_STOPPED;
-	if (w == W_READY && rc == LIBSSH2_ERROR_KEX_FAILURE && kh->n > 0) {
-		snprintf(msg, len, "host key for %s: the server offers none of "
-		    "the key types on file (%s:%ld and others); refusing to "
-		    "connect: %s", kh->name, kh->m[0].file, kh->m[0].line,
-		    ssh_error(ss));
-		return FAIL_HOSTKEY;
+	if (w == W_READY && rc == LIBSSH2_ERROR_KEX_FAILURE) {
+		/* a fresh connection tells which host key types it offers */
+		char offer[512], why[256];
+		enum kexprobe kp = KP_ERROR;
+		enum failure f;
+		int fd = ss->fd;
+
+		if ((f = session_connect(ss, deadline, why, sizeof(why))) ==
+		    FAIL_NONE) {
+			kp = kexprobe(ss->fd, deadline, job->sigfd, offer,
+			    sizeof(offer), why, sizeof(why));
+			close(ss->fd);
+		}
+		ss->fd = fd;
+		job->phase = "handshake";
+		if (f == FAIL_STOPPED || (kp == KP_WAKE && take_signal(job)))
+			return FAIL_STOPPED;
+		if (kh_kexfail(kh, kp == KP_OK ? offer : NULL, why, job->host,
+		    job->port, job->known_hosts, msg, len) == 0)
+			return FAIL_HOSTKEY;
 	}
 	if (w == W_TIMEOUT || rc != 0) {
 		snprintf(msg, len, "%s port %d: ssh handshake: %s", job->host,
