@@ -28,6 +28,7 @@ struct sshconf {
 	char	*known_hosts;		/* first UserKnownHostsFile path; none =
 					   /dev/null; see conf_expand */
 	int	 strict;		/* enum strict */
+	int	 hash_known_hosts;	/* HashKnownHosts: -1 unset, 0 no, 1 yes */
 };
 
 void	conf_init(struct sshconf *);

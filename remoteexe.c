@@ -570,6 +570,7 @@ job_setup(struct job *j, const struct opts *o, const char *target,
 	    home_path(".ssh/known_hosts");
 	j->system_known_hosts = "/etc/ssh/ssh_known_hosts";
 	j->accept_new = o->accept_new || c.strict == STRICT_ACCEPT_NEW;
+	j->hash_known_hosts = c.hash_known_hosts == 1;
 	j->connect_timeout = o->connect_timeout > 0 ? o->connect_timeout :
 	    c.connect_timeout > 0 ? c.connect_timeout : 30;
 	/* libssh2 sends keepalives at most every 2 s: silence must be longer */

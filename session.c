@@ -359,8 +359,8 @@ session_hostkey(struct session *ss, struct khosts *kh, char *msg, size_t len)
 		    kh->name, type, fp, job->known_hosts);
 		return FAIL_HOSTKEY;
 	}
-	if (kh_append(ss->ssh, kh, job->known_hosts, 0,
-	    why, sizeof(why)) == -1) {
+	if (kh_append(ss->ssh, kh, job->known_hosts,
+	    job->hash_known_hosts, why, sizeof(why)) == -1) {
 		snprintf(msg, len, "host key for %s: cannot record it: %s",
 		    kh->name, why);
 		return FAIL_HOSTKEY;

@@ -30,6 +30,7 @@ struct job {
 	const char	 *known_hosts;	/* the user's file, also added to */
 	const char	 *system_known_hosts;
 	int		  accept_new;
+	int		  hash_known_hosts;	/* HashKnownHosts yes */
 	const char	 *command;
 	int		  tee;
 
