@@ -114,13 +114,13 @@ scan_line_byte(struct kexscan *ks, unsigned char c)
 		return scan_line_end(ks);
 	}
 	if (c == '\0' || ks->cr)
-		return scan_fail(ks, "a line before the version string holds "
-		    "a NUL or a lone CR");
+		return scan_fail(ks, "a line from the server holds a NUL or a "
+		    "lone CR");
 	if (ks->linelen < sizeof(ks->head))
 		ks->head[ks->linelen] = c;
 	if (++ks->linelen > LINE_MAX_LEN)
-		return scan_fail(ks, "a line of over %d bytes before the "
-		    "version string", LINE_MAX_LEN);
+		return scan_fail(ks, "a line of over %d bytes from the server",
+		    LINE_MAX_LEN);
 	return S_LINE;
 }
 
