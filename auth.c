@@ -14,6 +14,7 @@
 #include <libssh2.h>
 
 #include "auth.h"
+#include "base64.h"
 #include "signals.h"
 #include "sshio.h"
 #include "util.h"
@@ -28,26 +29,19 @@ struct auth {
 	enum wait		 w;
 };
 
-static size_t
-unbase64(unsigned char *d, const char *s, size_t max)
-{
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char *p;
-	unsigned long v = 0;
-	size_t n = 0;
-	int bits = 0;
+#define KEYFILE_MAX	16384	/* bigger than any private key file */
 
-	for (; *s != '\0' && n < max; s++) {
-		if ((p = strchr(b64, *s)) == NULL)
-			continue;
-		v = v << 6 | (unsigned long)(p - b64);
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			d[n++] = v >> bits & 0xff;
-		}
-	}
-	return n;
+/* The key blob of an OpenSSH-format private key file's text, or -1. */
+static ssize_t
+openssh_blob(const char *text, unsigned char *blob, size_t max)
+{
+	const char *body, *end;
+
+	if ((body = strstr(text, "BEGIN OPENSSH PRIVATE KEY-----")) == NULL ||
+	    (body = strchr(body, '\n')) == NULL ||
+	    (end = strstr(body, "-----END")) == NULL)
+		return -1;
+	return b64_decode(blob, max, body, end - body, B64_SPACE | B64_PAD);
 }
 
 /*
@@ -57,9 +51,11 @@ unbase64(unsigned char *d, const char *s, size_t max)
 static int
 key_is_rsa(const char *file)
 {
-	unsigned char blob[512];
-	char buf[1024], *pub, *nl;
-	size_t n;
+	static unsigned char blob[KEYFILE_MAX];
+	static char buf[KEYFILE_MAX];
+	char *pub;
+	ssize_t n;
+	size_t len;
 	FILE *fp;
 	int rsa = 0;
 
@@ -69,17 +65,13 @@ key_is_rsa(const char *file)
 		    strncmp(buf, "ssh-rsa ", 8) == 0;
 		fclose(fp);
 	} else if ((fp = fopen(file, "r")) != NULL) {
-		n = fread(buf, 1, sizeof(buf) - 1, fp);
-		buf[n] = '\0';
+		len = fread(buf, 1, sizeof(buf) - 1, fp);
+		buf[len] = '\0';
 		fclose(fp);
 		if (strstr(buf, "BEGIN RSA PRIVATE KEY") != NULL)
 			rsa = 1;
-		else if (strstr(buf, "BEGIN OPENSSH PRIVATE KEY") != NULL) {
-			nl = strchr(buf, '\n');
-			n = unbase64(blob, nl != NULL ? nl : buf,
-			    sizeof(blob));
+		else if ((n = openssh_blob(buf, blob, sizeof(blob))) > 0)
 			rsa = memmem(blob, n, "\0\0\0\7ssh-rsa", 11) != NULL;
-		}
 	}
 	free(pub);
 	return rsa;

@@ -85,6 +85,7 @@ static const struct escape path_escapes[] = {
 static const struct keyword keywords[] = {
 	{ "ConnectTimeout", do_timeout, F(connect_timeout), 1, 86400, -1,
 	    NULL },
+	{ "HashKnownHosts", do_flag, F(hash_known_hosts), 0, 0, -1, NULL },
 	{ "Host", do_host, 0, 0, 0, 0, NULL },
 	{ "HostName", do_string, F(hostname), 0, 0, 0, host_escapes },
 	{ "IdentitiesOnly", do_flag, F(identities_only), 0, 0, -1, NULL },
@@ -716,6 +717,7 @@ conf_init(struct sshconf *conf, const char *home)
 	conf->alive_interval = -1;
 	conf->alive_count = -1;
 	conf->strict = STRICT_UNSET;
+	conf->hash_known_hosts = -1;
 }
 
 static void

@@ -29,6 +29,7 @@ struct sshconf {
 					   /dev/null; see conf_expand */
 	int	 strict;		/* enum strict */
 	const char *home;		/* what ~ stands for (conf_init) */
+	int	 hash_known_hosts;	/* HashKnownHosts: -1 unset, 0 no, 1 yes */
 };
 
 void	conf_init(struct sshconf *, const char *home);

@@ -167,6 +167,7 @@ known_hosts(struct target *t, const struct options *o,
 		t->known_hosts = home_path(".ssh/known_hosts");
 	t->system_known_hosts = SYSTEM_KNOWN_HOSTS;
 	t->accept_new = o->accept_new || c->strict == STRICT_ACCEPT_NEW;
+	t->hash_known_hosts = c->hash_known_hosts == 1;
 }
 
 /* --alive, or ServerAliveInterval x ServerAliveCountMax, or the default. */

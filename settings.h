@@ -47,6 +47,7 @@ struct target {
 	char		 *known_hosts;		/* the user's: checked, added to */
 	const char	 *system_known_hosts;
 	int		  accept_new;
+	int		  hash_known_hosts;	/* HashKnownHosts yes */
 	char		 *command;
 };
 

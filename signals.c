@@ -59,6 +59,13 @@ signals_init(void)
 		err(1, "signal");
 }
 
+/* Readable when a signal arrived (for waits outside wait_fd()). */
+int
+signals_fd(void)
+{
+	return sigpipe[0];
+}
+
 /* The progress that a state record (SIGUSR1) reports. */
 void
 signals_report(const struct progress *p)

@@ -20,6 +20,7 @@ enum wait {
 #define NO_WAIT		(-1)	/* as a deadline: only look for signals */
 
 void	 signals_init(void);
+int	 signals_fd(void);
 void	 signals_report(const struct progress *);
 int	 signals_take(void);
 int	 signals_first(void);

@@ -23,6 +23,7 @@
 
 #include "auth.h"
 #include "hostkey.h"
+#include "kexprobe.h"
 #include "log.h"
 #include "progress.h"
 #include "settings.h"
@@ -226,10 +227,43 @@ tcp_connect(const struct target *t, int secs, int *fdp, int64_t *deadline,
 	return FAIL_NONE;
 }
 
+/*
+ * The key exchange failed: if that is because of the host key types, a
+ * fresh connection asks the server which it offers, and the message says
+ * what is on file, what is offered and how to add a key libssh2 can check.
+ */
 static enum failure
-handshake(struct ssh *ss, const struct target *t, const struct khosts *kh,
-    int64_t deadline, char **msg)
+kex_failed(const struct target *t, const struct limits *l,
+    const struct khosts *kh, char **msg)
 {
+	char offer[512], why[256], text[2048], *cmsg = NULL;
+	enum kexprobe kp = KP_ERROR;
+	enum failure f;
+	int64_t deadline;
+	int fd;
+
+	strlcpy(why, "no connection", sizeof(why));
+	if ((f = tcp_connect(t, l->connect_timeout, &fd, &deadline, &cmsg)) ==
+	    FAIL_NONE) {
+		kp = kexprobe(fd, deadline, signals_fd(), offer, sizeof(offer),
+		    why, sizeof(why));
+		close(fd);
+	}
+	free(cmsg);
+	if (f == FAIL_STOPPED || (kp == KP_WAKE && signals_take() != 0))
+		return FAIL_STOPPED;
+	if (kh_kexfail(kh, kp == KP_OK ? offer : NULL, why, t->host, t->port,
+	    t->known_hosts, text, sizeof(text)) == -1)
+		return FAIL_NONE;
+	*msg = xstrdup(text);
+	return FAIL_HOSTKEY;
+}
+
+static enum failure
+handshake(struct ssh *ss, const struct target *t, const struct limits *l,
+    const struct khosts *kh, int64_t deadline, char **msg)
+{
+	enum failure f;
 	enum wait w;
 	int rc;
 
@@ -240,13 +274,9 @@ handshake(struct ssh *ss, const struct target *t, const struct khosts *kh,
 	    ss->fd));
 	if (w == W_SIGNAL)
 		return FAIL_STOPPED;
-	if (w == W_READY && rc == LIBSSH2_ERROR_KEX_FAILURE && kh->n > 0) {
-		*msg = xasprintf("host key for %s: the server offers none of "
-		    "the key types on file (%s:%ld and others); refusing to "
-		    "connect: %s", kh->name, kh->m[0].file, kh->m[0].line,
-		    ssh_error(ss));
-		return FAIL_HOSTKEY;
-	}
+	if (w == W_READY && rc == LIBSSH2_ERROR_KEX_FAILURE &&
+	    (f = kex_failed(t, l, kh, msg)) != FAIL_NONE)
+		return f;
 	if (w == W_TIMEOUT || rc != 0) {
 		*msg = xasprintf("%s port %d: ssh handshake: %s", t->host,
 		    t->port, w == W_TIMEOUT ? "timed out" : ssh_error(ss));
@@ -268,8 +298,8 @@ hostkey_new(struct ssh *ss, const struct target *t, const struct khosts *kh,
 		    type, fp, t->known_hosts);
 		return FAIL_HOSTKEY;
 	}
-	if (kh_append(ss->session, kh, t->known_hosts, why,
-	    sizeof(why)) == -1) {
+	if (kh_append(ss->session, kh, t->known_hosts, t->hash_known_hosts,
+	    why, sizeof(why)) == -1) {
 		*msg = xasprintf("host key for %s: cannot record it: %s",
 		    kh->name, why);
 		return FAIL_HOSTKEY;
@@ -328,16 +358,16 @@ authenticate(struct ssh *ss, const struct target *t, struct progress *p,
 
 /* Handshake, host key and authentication on the connected socket. */
 static enum failure
-ssh_setup(struct ssh *ss, const struct target *t, struct progress *p,
-    int64_t deadline, char **msg)
+ssh_setup(struct ssh *ss, const struct target *t, const struct limits *l,
+    struct progress *p, int64_t deadline, char **msg)
 {
 	const char *files[2] = { t->known_hosts, t->system_known_hosts };
 	struct khosts kh;
 	enum failure f;
 
-	kh_load(ss->session, &kh, t->host, t->port, files, 2);
+	kh_load(&kh, t->host, t->port, files, 2);
 	progress_phase(p, PHASE_HANDSHAKE);
-	if ((f = handshake(ss, t, &kh, deadline, msg)) == FAIL_NONE &&
+	if ((f = handshake(ss, t, l, &kh, deadline, msg)) == FAIL_NONE &&
 	    (f = hostkey(ss, t, &kh, msg)) == FAIL_NONE)
 		f = authenticate(ss, t, p, deadline, msg);
 	kh_free(&kh);
@@ -366,7 +396,7 @@ ssh_open(const struct target *t, const struct limits *l, struct progress *p,
 	    msg)) != FAIL_NONE)
 		return f;
 	ssh_init(ss, fd);
-	return ssh_setup(ss, t, p, deadline, msg);
+	return ssh_setup(ss, t, l, p, deadline, msg);
 }
 
 /* A session channel with the given receive window, or NULL (see *w). */
