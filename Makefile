@@ -1,6 +1,7 @@
 # remoteexe: run one command on a remote host over SSH and log it.
 
 PROG=	remoteexe
+REPORT=	remoteexe-report
 SRCS=	remoteexe.c log.c session.c auth.c hostkey.c config.c
 OBJS=	${SRCS:.c=.o}
 HDRS=	log.h session.h sshio.h hostkey.h config.h
@@ -24,7 +25,7 @@ TESTS?=		t
 # only measures a slower client.
 ASAN_TESTS?=	${filter-out t/burst.bats,${wildcard t/*.bats}}
 
-all: ${PROG}
+all: ${PROG} ${REPORT}
 
 ${PROG}: ${OBJS}
 	${CC} ${ALL_CFLAGS} ${LDFLAGS} -o $@ ${OBJS} ${PKG_LIBS}
@@ -34,11 +35,35 @@ ${PROG}: ${OBJS}
 
 ${OBJS}: ${HDRS}
 
+# --- remoteexe-report --------------------------------------------------------
+# The log reader: its sources live in report/, it needs only libc and libbsd.
+REPORT_SRCS=	report/report.c report/logread.c report/input.c report/runs.c \
+		report/sketch.c report/incident.c report/proc.c report/cron.c \
+		report/cronjob.c report/missed.c report/output.c \
+		report/outjson.c report/extract.c report/htab.c report/util.c
+REPORT_OBJS=	${REPORT_SRCS:.c=.o}
+REPORT_HDRS=	${wildcard report/*.h}
+REPORT_LIBS!=	pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd
+
+${REPORT}: ${REPORT_OBJS}
+	${CC} ${ALL_CFLAGS} ${LDFLAGS} -o $@ ${REPORT_OBJS} ${REPORT_LIBS}
+
+report/%.o: report/%.c ${REPORT_HDRS}
+	${CC} ${ALL_CFLAGS} -c -o $@ $<
+
+.asan/${REPORT}: ${REPORT_SRCS} ${REPORT_HDRS}
+	mkdir -p .asan
+	${CC} ${ALL_CFLAGS} ${ASAN_FLAGS} ${LDFLAGS} -o $@ ${REPORT_SRCS} \
+	    ${REPORT_LIBS}
+
+.fuzz/logread: ${REPORT_SRCS} ${REPORT_HDRS}
+# --- end of remoteexe-report -------------------------------------------------
+
 # The Debian packages the build and the tests need (installed when root).
 deps:
 	bash tools/demo.sh --deps
 
-check: deps ${PROG}
+check: deps ${PROG} ${REPORT}
 	${BATS} ${TESTS}
 
 # The same suite against a build with AddressSanitizer and UBSan.
@@ -48,10 +73,11 @@ ASAN_FLAGS=	-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 	mkdir -p .asan
 	${CC} ${ALL_CFLAGS} ${ASAN_FLAGS} ${LDFLAGS} -o $@ ${SRCS} ${PKG_LIBS}
 
-check-asan: deps .asan/${PROG}
+check-asan: deps .asan/${PROG} .asan/${REPORT}
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	REMOTEEXE=${CURDIR}/.asan/${PROG} ${BATS} ${ASAN_TESTS}
+	REMOTEEXE=${CURDIR}/.asan/${PROG} \
+	REMOTEEXE_REPORT=${CURDIR}/.asan/${REPORT} ${BATS} ${ASAN_TESTS}
 
 demo:
 	bash tools/demo.sh
@@ -81,16 +107,21 @@ fuzz: ${FUZZERS}
 
 lint:
 	mandoc -Tlint -W warning man/${PROG}.1
+	mandoc -Tlint -W warning man/${REPORT}.1
 
-install: ${PROG}
+install: ${PROG} ${REPORT}
 	install -d ${DESTDIR}${BINDIR} ${DESTDIR}${MANDIR}
 	install -m 755 ${PROG} ${DESTDIR}${BINDIR}/${PROG}
 	install -m 644 man/${PROG}.1 ${DESTDIR}${MANDIR}/${PROG}.1
+	install -m 755 ${REPORT} ${DESTDIR}${BINDIR}/${REPORT}
+	install -m 644 man/${REPORT}.1 ${DESTDIR}${MANDIR}/${REPORT}.1
 
 uninstall:
 	rm -f ${DESTDIR}${BINDIR}/${PROG} ${DESTDIR}${MANDIR}/${PROG}.1
+	rm -f ${DESTDIR}${BINDIR}/${REPORT} ${DESTDIR}${MANDIR}/${REPORT}.1
 
 clean:
 	rm -rf ${PROG} ${OBJS} .asan .fuzz
+	rm -f ${REPORT} ${REPORT_OBJS}
 
 .PHONY: all deps check check-asan demo bench bench-burst fuzz lint install uninstall clean
