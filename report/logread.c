@@ -721,7 +721,7 @@ json_unicode(const char *s, const char *end, char **d)
 	s += 6;
 	if (cp >= 0xd800 && cp <= 0xdbff && end - s >= 6 && s[0] == '\\' &&
 	    s[1] == 'u' && is_hex(s[2]) && is_hex(s[3]) && is_hex(s[4]) &&
-	    is_hex(s[5]) && (lo = hex4(s)) >= 0xdc00 && lo <= 0xdfff) {
+	    is_hex(s[5]) && (lo = hex4(s + 2)) >= 0xdc00 && lo <= 0xdfff) {
 		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 		s += 6;
 	} else if (cp >= 0xd800 && cp <= 0xdfff)

@@ -65,7 +65,7 @@ json_summary(FILE *fp)
 	fprintf(fp, "\"summary\":{\"jobs\":%zu,\"runs\":%" PRIu64 ",\"ok\":%"
 	    PRIu64 ",\"failed\":%" PRIu64 ",\"never_finished\":%" PRIu64
 	    ",\"still_running\":%" PRIu64 ",\"missed\":%" PRIu64
-	    ",\"malformed\":%" PRIu64 "},\n", t->njobs, t->runs, t->ok,
+	    ",\"malformed\":%" PRIu64 "},\n", jobs_seen(), t->runs, t->ok,
 	    t->failed, t->never, t->running, missed, t->malformed);
 }
 

@@ -44,7 +44,7 @@ jobs_shown(int all, size_t *shown_n)
 	size_t i, n = 0;
 
 	for (i = 0; i < t->njobs; i++)
-		if (all || job_problem(t->jobs[i]))
+		if (job_problem(t->jobs[i]) || (all && job_seen(t->jobs[i])))
 			v[n++] = t->jobs[i];
 	qsort(v, n, sizeof(*v), job_order);
 	*shown_n = n;
@@ -263,7 +263,7 @@ text_summary(FILE *fp)
 	fprintf(fp, "\nsummary: %zu job%s, %" PRIu64 " run%s: %" PRIu64
 	    " ok, %" PRIu64 " failed, %" PRIu64 " never finished, %" PRIu64
 	    " still running; %" PRIu64 " missed slot%s; %" PRIu64
-	    " malformed line%s\n", t->njobs, t->njobs == 1 ? "" : "s",
+	    " malformed line%s\n", jobs_seen(), jobs_seen() == 1 ? "" : "s",
 	    t->runs, t->runs == 1 ? "" : "s", t->ok, t->failed, t->never,
 	    t->running, missed, missed == 1 ? "" : "s", t->malformed,
 	    t->malformed == 1 ? "" : "s");

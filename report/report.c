@@ -357,6 +357,8 @@ window_of(const struct window *w, const struct tally *t, int64_t *from,
 	*to = w->has_until ? w->until : t->have_records ? t->last : w->now;
 	if (*to > w->now)
 		*to = w->now;
+	if (*to < *from)
+		*to = *from;
 	return 1;
 }
 

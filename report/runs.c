@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cron.h"
 #include "incident.h"
 #include "missed.h"
 #include "proc.h"
@@ -48,6 +49,20 @@ int
 job_problem(const struct job *j)
 {
 	return j->failed > 0 || j->never > 0 || j->missed > 0;
+}
+
+/* Has the job a run or a crontab slot in the window? */
+int
+job_seen(const struct job *j)
+{
+	const struct centry *e;
+
+	if (j->runs > 0 || j->missed > 0)
+		return 1;
+	for (e = j->cron; e != NULL; e = e->jnext)
+		if (e->checked > 0)
+			return 1;
+	return 0;
 }
 
 struct job *
@@ -333,4 +348,14 @@ runs_finish(void)
 			run_free(u);
 		}
 	qsort(t.open, t.nopen, sizeof(*t.open), by_start);
+}
+
+size_t
+jobs_seen(void)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t.njobs; i++)
+		n += job_seen(t.jobs[i]);
+	return n;
 }

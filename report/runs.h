@@ -89,5 +89,7 @@ void		 runs_malformed(const char *, int64_t);
 void		 runs_finish(void);
 struct tally	*runs_tally(void);
 int		 job_problem(const struct job *);
+int		 job_seen(const struct job *);
+size_t		 jobs_seen(void);
 
 #endif
