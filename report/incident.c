@@ -54,7 +54,9 @@ cluster_close(void)
 			}
 			list[nlist++] = cl.g[i].inc;
 		}
-	qsort(list + first, nlist - first, sizeof(*list), by_from);
+	if (nlist > first)
+		qsort(list + first, nlist - first, sizeof(*list),
+		    by_from);
 	cl.open = 0;
 	cl.ng = 0;
 }

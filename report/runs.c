@@ -347,7 +347,8 @@ runs_finish(void)
 				    ST_RUNNING : ST_NEVER);
 			run_free(u);
 		}
-	qsort(t.open, t.nopen, sizeof(*t.open), by_start);
+	if (t.nopen > 0)
+		qsort(t.open, t.nopen, sizeof(*t.open), by_start);
 }
 
 size_t
