@@ -82,7 +82,7 @@ check-asan: deps .asan/${PROG} .asan/${REPORT}
 demo:
 	bash tools/demo.sh
 
-bench: ${PROG}
+bench: ${PROG} ${REPORT}
 	sh tools/bench.sh
 
 bench-burst: ${PROG}
