@@ -16,9 +16,7 @@ struct group {
 
 static struct {
 	int		 open;
-	uint64_t	 id;
 	int64_t		 last;
-	uint64_t	 jobs;
 	struct group	*g;
 	size_t		 ng, capg;
 } cl;
@@ -41,22 +39,21 @@ cluster_close(void)
 {
 	size_t i, first = nlist;
 
-	if (cl.open && cl.jobs >= 2)
-		for (i = 0; i < cl.ng; i++) {
-			if (nlist == LIST_MAX) {
-				more++;
-				continue;
-			}
-			if (nlist == caplist) {
-				caplist = caplist ? caplist * 2 : 16;
-				list = xreallocarray(list, caplist,
-				    sizeof(*list));
-			}
-			list[nlist++] = cl.g[i].inc;
+	for (i = 0; i < cl.ng && cl.open; i++) {
+		if (cl.g[i].inc.jobs < 2)
+			continue;
+		if (nlist == LIST_MAX) {
+			more++;
+			continue;
 		}
+		if (nlist == caplist) {
+			caplist = caplist ? caplist * 2 : 16;
+			list = xreallocarray(list, caplist, sizeof(*list));
+		}
+		list[nlist++] = cl.g[i].inc;
+	}
 	if (nlist > first)
-		qsort(list + first, nlist - first, sizeof(*list),
-		    by_from);
+		qsort(list + first, nlist - first, sizeof(*list), by_from);
 	cl.open = 0;
 	cl.ng = 0;
 }
@@ -84,12 +81,11 @@ group_get(int rc, const char *reason)
 }
 
 /*
- * A failure at time t of a job (jobmark: the job's, groupmark: that of
- * the job's count of this rc and reason, so each job is counted once).
+ * A failure at time t; groupmark is that of the job's count of this rc
+ * and reason, so that each job is counted once in a group.
  */
 void
-incident_fail(int64_t t, uint64_t *jobmark, uint64_t *groupmark, int rc,
-    const char *reason)
+incident_fail(int64_t t, uint64_t *groupmark, int rc, const char *reason)
 {
 	struct group *g;
 
@@ -98,16 +94,10 @@ incident_fail(int64_t t, uint64_t *jobmark, uint64_t *groupmark, int rc,
 		cluster_close();
 	if (!cl.open) {
 		cl.open = 1;
-		cl.id = ++ids;
-		cl.jobs = 0;
 		cl.last = t;
 	}
 	if (t > cl.last)
 		cl.last = t;
-	if (*jobmark != cl.id) {
-		*jobmark = cl.id;
-		cl.jobs++;
-	}
 	g = group_get(rc, reason);
 	if (g->inc.runs == 0 || t < g->inc.from)
 		g->inc.from = t;

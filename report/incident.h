@@ -1,9 +1,9 @@
 /*
  * Incidents: failures bunched in time across jobs.  Failures (END with a
  * non-zero status) are chained into a cluster while each comes at most
- * INCIDENT_GAP after the previous one; a cluster with failures of at
- * least two jobs is an incident, told one line per exit status and
- * stats reason.
+ * INCIDENT_GAP after the previous one; within a cluster, the failures of
+ * one exit status and stats reason are an incident when they are of at
+ * least two jobs.
  */
 #ifndef REPORT_INCIDENT_H
 #define REPORT_INCIDENT_H
@@ -23,7 +23,7 @@ struct incident {
 	uint64_t	 jobs;
 };
 
-void	incident_fail(int64_t, uint64_t *, uint64_t *, int, const char *);
+void	incident_fail(int64_t, uint64_t *, int, const char *);
 void	incident_finish(void);
 const struct incident *incident_list(size_t *, uint64_t *);
 

@@ -184,7 +184,7 @@ run_count(struct run *u, int rc, int64_t end)
 		t.failed++;
 		f = fail_get(j, rc, reason);
 		f->n++;
-		incident_fail(end, &j->incmark, &f->mark, rc, reason);
+		incident_fail(end, &f->mark, rc, reason);
 	}
 	last_set(j, u, rc == 0 ? ST_OK : ST_FAILED, rc);
 }

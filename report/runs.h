@@ -57,7 +57,6 @@ struct job {
 	int		 has_last;
 	struct lastrun	 last;
 	struct centry	*cron;		/* its crontab lines (cron.h) */
-	uint64_t	 incmark;	/* incident cluster it last failed in */
 };
 
 struct openrun {

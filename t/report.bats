@@ -339,22 +339,26 @@ summary: 1 job, 1 run: 1 ok, 0 failed, 0 never finished, 0 still running; 0 miss
 		run_rec "2024-03-04 02:00:0$i" "2024-03-04 02:00:0$i" $((200 + i)) "web0$i /x.sh" 255 ssh:connect
 	done
 	run_rec "2024-03-04 02:00:40" "2024-03-04 02:00:50" 206 "web06 /x.sh" 1 exit
+	run_rec "2024-03-04 02:00:40" "2024-03-04 02:00:55" 208 "web08 /x.sh" 1 exit
 	run_rec "2024-03-04 02:00:40" "2024-03-04 02:01:30" 207 "web01 /x.sh" 255 ssh:connect
-	run_rec "2024-03-04 05:00:00" "2024-03-04 05:00:01" 208 "web07 /x.sh" 1 exit
+	run_rec "2024-03-04 05:00:00" "2024-03-04 05:00:01" 209 "web07 /x.sh" 1 exit
+	run_rec "2024-03-04 05:00:00" "2024-03-04 05:00:02" 210 "web08 /x.sh" 1 exit
 	run report "$GLOG"
 	assert_line "  2024-03-04 02:00:01–02:01:30: 6 runs on 5 jobs ended 255, reason=ssh:connect"
-	assert_line "  2024-03-04 02:00:50: 1 run on 1 job ended 1, reason=exit"
+	assert_line "  2024-03-04 02:00:50–02:00:55: 2 runs on 2 jobs ended 1, reason=exit"
+	assert_line "  2024-03-04 05:00:01–05:00:02: 2 runs on 2 jobs ended 1, reason=exit"
 	run jq_report '.incidents | length' "$GLOG"
-	assert_output 2
+	assert_output 3
 }
 
-@test "failures of one job alone are no incident" {
+@test "failures of one job alone, or of one job per exit status and reason, are no incident" {
 	local i
 	for i in 1 2 3; do
 		run_rec "2024-03-04 02:0$i:00" "2024-03-04 02:0$i:01" $((200 + i)) "web01 /x.sh" 255 ssh:connect
 	done
+	run_rec "2024-03-04 02:01:00" "2024-03-04 02:01:05" 210 "web02 /x.sh" 124 timeout
 	run jq_report '[.summary.failed, .incidents]' "$GLOG"
-	assert_output '[3,[]]'
+	assert_output '[4,[]]'
 }
 
 # --- missed slots -------------------------------------------------------------
