@@ -15,6 +15,8 @@
 #include "runs.h"
 #include "util.h"
 
+#define ELAPSED_MAX	1e12	/* s: 30000 years */
+
 struct run {
 	struct hnode	 hn;
 	long		 pid;
@@ -273,7 +275,10 @@ run_stats(struct run *u, const struct record *r)
 	if (u == NULL)
 		return;
 	u->has_elapsed = r->st.has_elapsed;
-	u->elapsed = (uint64_t)(r->st.elapsed * 1000 + 0.5);
+	/* a garbled value must not overflow the conversion */
+	u->elapsed = r->st.elapsed < ELAPSED_MAX ?
+	    (uint64_t)(r->st.elapsed * 1000 + 0.5) :
+	    (uint64_t)(ELAPSED_MAX * 1000);
 	strlcpy(u->reason, r->st.reason, sizeof(u->reason));
 }
 
