@@ -1,6 +1,7 @@
 # remoteexe: run one command on a remote host over SSH and log it.
 
 PROG=	remoteexe
+REPORT=	remoteexe-report
 SRCS=	remoteexe.c settings.c config.c run.c progress.c signals.c diag.c \
 	ssh.c sshio.c auth.c hostkey.c kexprobe.c channel.c pump.c remote.c \
 	log.c base64.c sha1.c match.c util.c
@@ -28,7 +29,7 @@ TESTS?=		t
 # only measures a slower client.
 ASAN_TESTS?=	${filter-out t/burst.bats,${wildcard t/*.bats}}
 
-all: ${PROG}
+all: ${PROG} ${REPORT}
 
 ${PROG}: ${OBJS}
 	${CC} ${ALL_CFLAGS} ${LDFLAGS} -o $@ ${OBJS} ${PKG_LIBS}
@@ -43,6 +44,30 @@ remote_sh.h: remote.sh tools/embed.sh
 	sh tools/embed.sh remote.sh >$@.tmp && mv $@.tmp $@
 
 remote.o .asan/${PROG}: remote_sh.h
+
+# --- remoteexe-report --------------------------------------------------------
+# The log reader: its sources live in report/, it needs only libc and libbsd.
+REPORT_SRCS=	report/report.c report/logread.c report/input.c report/runs.c \
+		report/sketch.c report/incident.c report/proc.c report/cron.c \
+		report/cronjob.c report/missed.c report/output.c \
+		report/outjson.c report/extract.c report/htab.c report/util.c
+REPORT_OBJS=	${REPORT_SRCS:.c=.o}
+REPORT_HDRS=	${wildcard report/*.h}
+REPORT_LIBS!=	pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd
+
+${REPORT}: ${REPORT_OBJS}
+	${CC} ${ALL_CFLAGS} ${LDFLAGS} -o $@ ${REPORT_OBJS} ${REPORT_LIBS}
+
+report/%.o: report/%.c ${REPORT_HDRS}
+	${CC} ${ALL_CFLAGS} -c -o $@ $<
+
+.asan/${REPORT}: ${REPORT_SRCS} ${REPORT_HDRS}
+	mkdir -p .asan
+	${CC} ${ALL_CFLAGS} ${ASAN_FLAGS} ${LDFLAGS} -o $@ ${REPORT_SRCS} \
+	    ${REPORT_LIBS}
+
+.fuzz/logread: ${REPORT_SRCS} ${REPORT_HDRS}
+# --- end of remoteexe-report -------------------------------------------------
 
 # The Debian packages the build and the tests need (installed when root).
 deps:
@@ -70,16 +95,17 @@ ASAN_FLAGS=	-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 	${CC} ${ALL_CFLAGS} ${ASAN_FLAGS} -I. ${LDFLAGS} -o $@ \
 	    t/hostkey-driver.c ${PKG_LIBS}
 
-check-asan: deps .asan/${PROG} .asan/hostkey-driver
+check-asan: deps .asan/${PROG} .asan/hostkey-driver .asan/${REPORT}
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	REMOTEEXE=${CURDIR}/.asan/${PROG} \
+	REMOTEEXE_REPORT=${CURDIR}/.asan/${REPORT} \
 	HOSTKEY_DRIVER=${CURDIR}/.asan/hostkey-driver ${BATS} ${ASAN_TESTS}
 
 demo:
 	bash tools/demo.sh
 
-bench: ${PROG}
+bench: ${PROG} ${REPORT}
 	sh tools/bench.sh
 
 bench-burst: ${PROG}
@@ -104,16 +130,21 @@ fuzz: ${FUZZERS}
 
 lint:
 	mandoc -Tlint -W warning man/${PROG}.1
+	mandoc -Tlint -W warning man/${REPORT}.1
 
-install: ${PROG}
+install: ${PROG} ${REPORT}
 	install -d ${DESTDIR}${BINDIR} ${DESTDIR}${MANDIR}
 	install -m 755 ${PROG} ${DESTDIR}${BINDIR}/${PROG}
 	install -m 644 man/${PROG}.1 ${DESTDIR}${MANDIR}/${PROG}.1
+	install -m 755 ${REPORT} ${DESTDIR}${BINDIR}/${REPORT}
+	install -m 644 man/${REPORT}.1 ${DESTDIR}${MANDIR}/${REPORT}.1
 
 uninstall:
 	rm -f ${DESTDIR}${BINDIR}/${PROG} ${DESTDIR}${MANDIR}/${PROG}.1
+	rm -f ${DESTDIR}${BINDIR}/${REPORT} ${DESTDIR}${MANDIR}/${REPORT}.1
 
 clean:
 	rm -rf ${PROG} ${OBJS} ${DRIVER} remote_sh.h .asan .fuzz
+	rm -f ${REPORT} ${REPORT_OBJS}
 
 .PHONY: all deps check check-asan demo bench bench-burst fuzz lint install uninstall clean

@@ -14,6 +14,9 @@
 #   cpu        client user+sys seconds per GB, remoteexe and ssh (bulk runs)
 #   integrity  CONC simultaneous remoteexe runs, CONC_LINES numbered lines
 #              each, one shared log: grammar, per-PID order and completeness
+#   report     remoteexe-report on a generated REPORT_RECORDS-record log vs
+#              grep -c (records/s) and its peak RSS (no growth with the log);
+#              BENCH_ONLY=report runs only this, without sshd
 #
 # Every remoteexe run's log is checked (START first, END,0 last, the expected
 # number of out records); the script exits 1 if any is incomplete or the
@@ -25,7 +28,8 @@
 # (50000000) BENCH_CONC (50) BENCH_CONC_LINES (20000) BENCH_TIMEOUT (180 s per
 # run) BENCH_BUDGET (150 s: a measurement is not repeated once it has taken
 # that long, nor after a remoteexe run of it failed) BENCH_STRICT (0) BENCH_KEEP (0: keep the temp dir) BENCH_MAKE (1; 0
-# skips the build) REMOTEEXE (./remoteexe) TMPDIR (/tmp; the bulk log needs ~1.4 x BULK bytes free).
+# skips the build) BENCH_REPORT_RECORDS (10000000) BENCH_ONLY (report: only
+# that) REMOTEEXE (./remoteexe) REMOTEEXE_REPORT (./remoteexe-report) TMPDIR (/tmp; the bulk log needs ~1.4 x BULK bytes free).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 export LC_ALL=C
@@ -69,9 +73,133 @@ done
 
 if [ "${BENCH_MAKE:-1}" != 0 ]; then
 	echo "bench: building" >&2
-	make -C "$ROOT" remoteexe >&2 || { echo "bench: make failed" >&2; exit 2; }
+	make -C "$ROOT" remoteexe remoteexe-report >&2 || { echo "bench: make failed" >&2; exit 2; }
 fi
 [ -x "$REMOTEEXE" ] || { echo "bench: $REMOTEEXE not built" >&2; exit 2; }
+
+
+# --- remoteexe-report ----------------------------------------------------------
+# bench_report: remoteexe-report on a generated log of BENCH_REPORT_RECORDS
+# records (10 a run, 200 jobs, 1 run in 37 failed, 1 in 1009 never finished),
+# beside grep -c on the same file: records/s (target >= 1 M/s on 2 cores) and
+# peak RSS, which must not grow with the log (also measured on a log a tenth
+# of the size). Best of 3 runs each. Runs alone with BENCH_ONLY=report.
+REPORT_RECORDS=${BENCH_REPORT_RECORDS:-10000000}
+num BENCH_REPORT_RECORDS "$REPORT_RECORDS" 100 1000000000
+REMOTEEXE_REPORT=${REMOTEEXE_REPORT:-$ROOT/remoteexe-report}
+
+# report_log RECORDS FILE: the generated log (local times from 2026-11-01).
+report_log() {
+	awk -v records="$1" '
+	function day(z,   era, doe, yoe, doy, mp, d, m, y) {
+		z += 719468; era = int(z / 146097); doe = z - era * 146097
+		yoe = int((doe - int(doe / 1460) + int(doe / 36524) - int(doe / 146096)) / 365)
+		doy = doe - (365 * yoe + int(yoe / 4) - int(yoe / 100))
+		mp = int((5 * doy + 2) / 153); d = doy - int((153 * mp + 2) / 5) + 1
+		m = mp < 10 ? mp + 3 : mp - 9; y = yoe + era * 400 + (m <= 2)
+		return sprintf("%04d-%02d-%02d", y, m, d)
+	}
+	BEGIN {
+		for (r = 0; r < int(records / 10); r++) {
+			if (r % 20 == 0) {
+				t = 1793491200 + int(r / 20) * 60
+				ts = sprintf("[%s %02d:%02d:%02d]", day(int(t / 86400)),
+				    int(t % 86400 / 3600), int(t % 3600 / 60), t % 60)
+			}
+			j = r % 200; pid = 1000 + r % 30000
+			p = "host" j " /path/to/starting_sh/job" j ".sh"
+			h = ts "[" pid "] "
+			print h "START,-," p
+			print h "command,root@host" j ":22 /path/to/starting_sh/job" j ".sh"
+			for (k = 0; k < 6; k++)
+				print h "out,line " k " of job " j ": some text of a usual length"
+			if (r % 1009 == 0) {
+				print h "out,killed before its END"
+				print h "out,killed before its END"
+				continue
+			}
+			rc = r % 37 == 0 ? 255 : 0
+			print h "stats,elapsed=" r % 50 "." sprintf("%03d", r % 1000) \
+			    " out=300 err=0 attempts=1 reason=" (rc ? "ssh:connect" : "exit")
+			print h "END," rc "," p
+		}
+	}' >"$2"
+}
+
+# report_best FILE CMD...: the best of 3 runs of CMD on FILE: sets RB_S
+# (wall s), RB_KB (its peak RSS) and RB_RC.
+report_best() {
+	local f=$1 i tf t0 t1 s kb
+	shift
+	tf=$(mktemp "${TMPDIR:-/tmp}/rxreport.time.XXXXXX") || return 1
+	RB_S= RB_KB=
+	for i in 1 2 3; do
+		t0=$EPOCHREALTIME
+		# not >/dev/null: GNU grep then stops at the first match
+		/usr/bin/time -f '%M' -o "$tf" "$@" "$f" >"$tf.out"
+		RB_RC=$?
+		t1=$EPOCHREALTIME
+		s=$(awk "BEGIN { printf \"%.3f\", (${t1/./} - ${t0/./}) / 1e6 }")
+		kb=$(tail -n 1 "$tf")
+		if [ -z "$RB_S" ] || awk "BEGIN { exit !($s < $RB_S) }"; then
+			RB_S=$s RB_KB=$kb
+		fi
+	done
+	rm -f "$tf" "$tf.out"
+}
+
+bench_report() {
+	local d n small big line v1 v2 runs
+	[ -x "$REMOTEEXE_REPORT" ] || { echo "bench: $REMOTEEXE_REPORT not built" >&2; return 2; }
+	d=$(mktemp -d "${TMPDIR:-/tmp}/rxreport.XXXXXX") || return 2
+	if [ "$(df -Pk "$d" | awk 'NR == 2 { print $4 }')" -lt $((REPORT_RECORDS / 10 + 10240)) ]; then
+		echo "bench: $d: not enough space for a $REPORT_RECORDS-record log" >&2
+		rm -rf "$d"
+		return 2
+	fi
+	small=$((REPORT_RECORDS / 10)) big=$REPORT_RECORDS
+	echo "bench: report, generating $big and $small-record logs" >&2
+	report_log "$big" "$d/big.log"
+	report_log "$small" "$d/small.log"
+	runs=$(( (big / 10) ))
+	line=$("$REMOTEEXE_REPORT" "$d/big.log" | tail -n 1)
+	v1=ok
+	[[ $line == "summary: 200 jobs, $runs runs: "* ]] || v1="FAIL ($line)"
+	echo
+	echo "remoteexe-report bench: $(nproc) cores, best of 3 runs"
+	printf '%-34s %12s %12s %10s  %s\n' measure report "grep -c" target result
+	for n in small big; do
+		report_best "$d/$n.log" grep -c '] END,'
+		local gs=$RB_S
+		report_best "$d/$n.log" "$REMOTEEXE_REPORT"
+		eval "rs_$n=\$RB_S rk_$n=\$RB_KB"
+		local recs=$small
+		[ "$n" = big ] && recs=$big
+		v2=ok
+		awk "BEGIN { exit !($recs / ($RB_S + 0.001) >= 1000000) }" || v2=MISS
+		printf '%-34s %12s %12s %10s  %s\n' "$recs records (s)" "$RB_S" "$gs" "" ""
+		printf '%-34s %12s %12s %10s  %s\n' "$recs records/s" \
+			"$(awk "BEGIN { printf \"%.0f\", $recs / ($RB_S + 0.001) }")" \
+			"$(awk "BEGIN { printf \"%.0f\", $recs / ($gs + 0.001) }")" ">= 1M" "$v2"
+		[ "$v2" = ok ] || MISSED=$((MISSED + 1))
+	done
+	v2=ok
+	awk "BEGIN { exit !($rk_big <= $rk_small * 1.25 + 1024) }" || v2=MISS
+	[ "$v2" = ok ] || MISSED=$((MISSED + 1))
+	printf '%-34s %12s %12s %10s  %s\n' "peak RSS KiB, $small records" "$rk_small" "-" "" ""
+	printf '%-34s %12s %12s %10s  %s\n' "peak RSS KiB, $big records" "$rk_big" "-" "no growth" "$v2"
+	printf '%-34s %12s %12s %10s  %s\n' "report counts all $runs runs" "-" "-" "" "$v1"
+	[ "$v1" = ok ] || FAILS+=("remoteexe-report: $v1")
+	rm -rf "$d"
+}
+
+if [ "${BENCH_ONLY:-}" = report ]; then
+	MISSED=0 FAILS=()
+	bench_report || exit $?
+	[ "${#FAILS[@]}" -eq 0 ] || exit 1
+	[ "$MISSED" -eq 0 ] || [ "$STRICT" != 1 ] || exit 1
+	exit 0
+fi
 
 
 # --- work dir, disk, sshd ----------------------------------------------------
@@ -447,6 +575,7 @@ echo "  cpu s/GB: remoteexe ${cpu_rx[*]}; ssh ${cpu_ssh[*]}"
 echo "  big line: median $big_m s; RSS KiB ${rss_big[*]}; bulk RSS KiB ${rss_rx[*]}"
 echo "  integrity: $CONC runs in $conc_s s, $conc_lines log lines"
 [ "${#NOTES[@]}" -eq 0 ] || printf '  note: %s\n' "${NOTES[@]}"
+bench_report
 
 status=0
 if [ "${#FAILS[@]}" -gt 0 ]; then
