@@ -47,7 +47,7 @@ HOST_KEY_TYPES = ("ssh-ed25519",)
 
 MIB = 1024 * 1024
 # A window-honouring sender waits at most this long for the window to open.
-STALL_SECS = 20
+STALL_SECS = 10
 
 T0 = time.monotonic()
 LOG = sys.stderr
