@@ -5,9 +5,9 @@
 # The server is t/hostile.py (paramiko, 127.0.0.1 only, one misbehaviour
 # per --mode, its own lifetime): it runs each command for real, as sshd
 # does, then misbehaves at the protocol level and logs every packet it
-# crafts to $T/hostile.log. It uses the fixture's host and client keys; the
-# fixture's sshd is not used. Every run is bounded: a run still going after
-# its bound is a hang and fails the test.
+# crafts to $T/hostile.log (its standard error). It uses the fixture's
+# host and client keys; the fixture's sshd is not used. Every run is
+# bounded: a run still going after its bound is a hang and fails the test.
 
 bats_require_minimum_version 1.5.0
 
@@ -28,20 +28,30 @@ setup() {
 }
 
 teardown() {
-	local pid
-	# remoteexe runs, by PID, while they are still our jobs
-	for pid in $(cat "$T/bg.pids" 2>/dev/null); do
-		jobs -rp | grep -qx "$pid" || continue
-		disown "$pid"	# no "Killed" notice in the test's output
-		kill -KILL "$pid" 2>/dev/null
-	done
-	# the server: TERM lets it kill what its commands left
-	if [ -n "${HOSTILE_PID:-}" ] && jobs -rp | grep -qx "$HOSTILE_PID"; then
+	# the server first: TERM lets it kill what its commands left
+	if our_job "${HOSTILE_PID:-}"; then
 		kill -TERM "$HOSTILE_PID" 2>/dev/null
-		wait_for 2 eval "! kill -0 $HOSTILE_PID 2>/dev/null" ||
-			kill -KILL "$HOSTILE_PID" 2>/dev/null
+		wait_for 2 eval "! kill -0 $HOSTILE_PID 2>/dev/null"
 	fi
+	kill_job "${HOSTILE_PID:-}"
+	kill_job "${RX_PID:-}"
 	return 0
+}
+
+# our_job PID: PID is still a running background job of this test (a
+# reaped PID may be reused).
+our_job() { [ -n "$1" ] && jobs -rp | grep -qx "$1"; }
+
+# kill_job PID: SIGKILL to a background job of this test and to what it
+# started (remoteexe below timeout(1)), by PID.
+kill_job() {
+	local child
+	our_job "$1" || return 0
+	disown "$1"	# no "Killed" notice in the test's output
+	for child in $(ps -o pid= --ppid "$1"); do
+		kill -KILL "$child" 2>/dev/null
+	done
+	kill -KILL "$1" 2>/dev/null
 }
 
 # --- helpers ---------------------------------------------------------------
@@ -52,27 +62,31 @@ hostile() {
 	"$HOSTILE_PYTHON" "$BATS_TEST_DIRNAME/hostile.py" --mode "$1" \
 		--host-key "$FIX/host_ed25519" \
 		--authorized-key "$FIX/authorized_keys" \
-		--port-file "$T/hostile.port" --log "$T/hostile.log" \
-		--lifetime 60 </dev/null >/dev/null 2>>"$T/hostile.log" 3>&- &
+		--port-file "$T/hostile.port" --lifetime 60 \
+		</dev/null >/dev/null 2>"$T/hostile.log" 3>&- &
 	HOSTILE_PID=$!
 	wait_for 10 test -s "$T/hostile.port" ||
 		fail "hostile.py would not start: $(cat "$T/hostile.log")"
+	# shellcheck disable=SC2034  # read by rx_opts
 	SSHD_PORT=$(cat "$T/hostile.port")
 	known_hosts_line "$FIX/host_ed25519.pub" >"$T/known_hosts"
+	# shellcheck disable=SC2034  # read by rx_opts
 	RX_KNOWN=$T/known_hosts
 }
 
 # rx_start ARGS...: remoteexe in the background with every signal at its
-# default disposition; stdout and stderr go to $T/rx.out and $T/rx.err.
-# Sets RX_PID and T0.
+# default disposition, under timeout(1) (RX_TIMEOUT, default 60 s: a
+# safety net should the test itself be cut short; timeout passes SIGTERM
+# on and exits with remoteexe's status); stdout and stderr go to
+# $T/rx.out and $T/rx.err. Sets RX_PID (timeout's) and T0.
 rx_start() {
 	local RX_OPTS
 	rx_opts
 	T0=$(now)
-	env --default-signal "$REMOTEEXE" "${RX_OPTS[@]}" "$@" \
+	env --default-signal timeout -s KILL "${RX_TIMEOUT:-60}" \
+		"$REMOTEEXE" "${RX_OPTS[@]}" "$@" \
 		>"$T/rx.out" 2>"$T/rx.err" 3>&- &
 	RX_PID=$!
-	echo "$RX_PID" >>"$T/bg.pids"
 }
 
 # rx_end SECS: wait at most SECS (since rx_start) for remoteexe to end;

@@ -18,6 +18,25 @@ misbehaviour of --mode; any later one (remoteexe's kill script on its
 second channel) is served honestly.  Every packet a mode crafts itself is
 logged to --log as it goes out, so a test can tell what the server did.
 
+Modes (what the first exec gets after the command has run):
+  honest            exit-status, EOF, CLOSE: the control case
+  ext-other         12 bytes of extended data of type 2, then an honest end
+  ext-flood         64 MiB of type 2 within the window, then an honest end
+  data-after-close  an honest end, then CHANNEL_DATA: the first piece in
+                    the same TCP segment as the CLOSE, four more in 1 s
+  window-ignore     64 MiB of stdout past the window (the window and 1 MiB
+                    before the exec reply), then an honest end
+  big-packet        one CHANNEL_DATA of 35000 bytes, then an honest end
+  no-exit           EOF and CLOSE, no exit-status, no exit-signal
+  empty-signal      an exit-signal with an empty name, EOF, CLOSE
+  exit-256          exit-status 256, EOF, CLOSE
+  exit-big          exit-status 0x80000000, EOF, CLOSE
+  exit-twice        exit-status 7, 0.2 s later exit-status 0, EOF, CLOSE
+  silent            runs nothing, sends nothing, never closes
+and, before any SSH, instead of the version string:
+  banner-trickle    a pre-banner line every 50 ms, without end
+  banner-flood      pre-banner lines as fast as the client takes them
+
 Debian's python3-paramiko lives in /usr/bin/python3's path only.
 """
 
@@ -311,7 +330,8 @@ def mode_exit_big(c):
 
 
 def mode_exit_twice(c):
-    """exit-status 7, then exit-status 0 a moment later."""
+    """exit-status 7, then exit-status 0 a moment later (libssh2 1.10
+    keeps the last one only: a client sees both only if they come apart)."""
     c.run()
     c.exit_status(7)
     time.sleep(0.2)
