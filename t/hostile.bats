@@ -19,14 +19,6 @@ HOSTILE_PYTHON=${HOSTILE_PYTHON:-/usr/bin/python3}
 setup_file() { fixture_setup; }
 teardown_file() { fixture_teardown; }
 
-# Keep the fixture's setup() under another name and extend it.
-eval "helper_$(declare -f setup)"
-
-setup() {
-	helper_setup
-	T=$BATS_TEST_TMPDIR
-}
-
 teardown() {
 	# the server first: TERM lets it kill what its commands left
 	if our_job "${HOSTILE_PID:-}"; then
@@ -58,7 +50,9 @@ kill_job() {
 
 # hostile MODE: start t/hostile.py in MODE; rx_run then talks to it
 # (SSHD_PORT, and RX_KNOWN holding its host key as [127.0.0.1]:PORT).
+# Everything of the test lives in T, its own temp dir.
 hostile() {
+	T=$BATS_TEST_TMPDIR
 	"$HOSTILE_PYTHON" "$BATS_TEST_DIRNAME/hostile.py" --mode "$1" \
 		--host-key "$FIX/host_ed25519" \
 		--authorized-key "$FIX/authorized_keys" \
