@@ -66,6 +66,18 @@ signals_fd(void)
 	return sigpipe[0];
 }
 
+/* Is a stop signal waiting to be taken? (Async-signal-safe to call.) */
+int
+signals_pending(void)
+{
+	size_t i;
+
+	for (i = 0; i < NITEMS(stops); i++)
+		if (pending[stops[i]])
+			return 1;
+	return 0;
+}
+
 /* The progress that a state record (SIGUSR1) reports. */
 void
 signals_report(const struct progress *p)

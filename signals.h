@@ -21,6 +21,7 @@ enum wait {
 
 void	 signals_init(void);
 int	 signals_fd(void);
+int	 signals_pending(void);
 void	 signals_report(const struct progress *);
 int	 signals_take(void);
 int	 signals_first(void);

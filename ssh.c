@@ -277,6 +277,12 @@ handshake(struct ssh *ss, const struct target *t, const struct limits *l,
 	if (w == W_READY && rc == LIBSSH2_ERROR_KEX_FAILURE &&
 	    (f = kex_failed(t, l, kh, msg)) != FAIL_NONE)
 		return f;
+	if (ss->flood) {
+		*msg = xasprintf("%s port %d: ssh handshake: more than %d lines "
+		    "(or one over %d bytes) before the server's version string",
+		    t->host, t->port, BANNER_LINES, BANNER_LINE);
+		return FAIL_HANDSHAKE;
+	}
 	if (w == W_TIMEOUT || rc != 0) {
 		*msg = xasprintf("%s port %d: ssh handshake: %s", t->host,
 		    t->port, w == W_TIMEOUT ? "timed out" : ssh_error(ss));
@@ -367,9 +373,11 @@ ssh_setup(struct ssh *ss, const struct target *t, const struct limits *l,
 
 	kh_load(&kh, t->host, t->port, files, 2);
 	progress_phase(p, PHASE_HANDSHAKE);
+	ss->deadline = deadline;
 	if ((f = handshake(ss, t, l, &kh, deadline, msg)) == FAIL_NONE &&
 	    (f = hostkey(ss, t, &kh, msg)) == FAIL_NONE)
 		f = authenticate(ss, t, p, deadline, msg);
+	ss->deadline = 0;
 	kh_free(&kh);
 	return f;
 }

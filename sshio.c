@@ -8,13 +8,49 @@
 #include <err.h>
 #include <errno.h>
 #include <poll.h>
+#include <string.h>
 
 #include <libssh2.h>
 
 #include "sshio.h"
 #include "util.h"
 
-/* Count bytes from the server: silence detection needs to see every one. */
+/*
+ * Lines before the server's version string: give up after BANNER_LINES
+ * of them, or one longer than BANNER_LINE, as OpenSSH does.  Returns -1
+ * then.
+ */
+static int
+banner_bytes(struct ssh *ss, const char *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && ss->banner; i++) {
+		if (ss->col < sizeof(ss->start))
+			ss->start[ss->col] = buf[i];
+		if (++ss->col == sizeof(ss->start) &&
+		    memcmp(ss->start, "SSH-", 4) == 0)
+			ss->banner = 0;
+		else if (buf[i] == '\n') {
+			ss->col = 0;
+			ss->lines++;
+		}
+		if (ss->lines > BANNER_LINES || ss->col > BANNER_LINE) {
+			ss->flood = 1;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Every byte from the server comes through here: counted (silence
+ * detection needs to see every one) and, before the version string,
+ * looked at.  Past the phase's deadline, or with a stop signal pending,
+ * it says EAGAIN: libssh2 reads a banner byte by byte without returning
+ * while bytes keep coming, and only a wait of ours sees deadlines and
+ * signals.
+ */
 static ssize_t
 recv_counted(libssh2_socket_t fd, void *buf, size_t len, int flags,
     void **abstract)
@@ -22,9 +58,16 @@ recv_counted(libssh2_socket_t fd, void *buf, size_t len, int flags,
 	struct ssh *ss = *abstract;
 	ssize_t n;
 
+	if (signals_pending() ||
+	    (ss->deadline != 0 && now_ms() >= ss->deadline))
+		return -EAGAIN;
 	n = recv(fd, buf, len, flags);
-	if (n > 0)
+	if (n > 0) {
 		ss->last_recv = now_ms();
+		ss->received += n;
+		if (ss->banner && banner_bytes(ss, buf, n) == -1)
+			return -ECONNABORTED;
+	}
 	if (n == -1 && errno == EINTR)
 		return -EAGAIN;
 	return n == -1 ? -errno : n;
@@ -36,6 +79,7 @@ ssh_init(struct ssh *ss, int fd)
 {
 	ss->fd = fd;
 	ss->last_recv = now_ms();
+	ss->banner = 1;
 	if ((ss->session = libssh2_session_init_ex(NULL, NULL, NULL, ss)) ==
 	    NULL)
 		errx(1, "libssh2_session_init failed");

@@ -10,10 +10,21 @@
 
 #include "signals.h"
 
+#define BANNER_LINES	1024	/* lines before the version, as OpenSSH */
+#define BANNER_LINE	8192	/* bytes in one of them, as OpenSSH */
+
 struct ssh {
 	LIBSSH2_SESSION	*session;
 	int		 fd;		/* the socket; -1 none */
 	int64_t		 last_recv;	/* ms: the server was last heard */
+	uint64_t	 received;	/* bytes from the server */
+	int64_t		 deadline;	/* of the phase; recv says EAGAIN after */
+	/* before the server's version string (RFC 4253 4.2) */
+	int		 banner;	/* still looking for it */
+	unsigned	 lines;		/* lines before it */
+	char		 start[4];	/* the beginning of the current line */
+	size_t		 col;
+	int		 flood;		/* more than BANNER_LINES came first */
 };
 
 /* Run a libssh2 call until it stops saying EAGAIN or the wait ends. */

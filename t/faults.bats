@@ -57,17 +57,6 @@ teardown() {
 
 # --- helpers ---------------------------------------------------------------
 
-now() { date +%s.%N; }
-
-# since T0: seconds elapsed since T0 (from now), 3 decimals.
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
-
-# assert_lt A B: A < B (decimals).
-assert_lt() {
-	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }' ||
-		fail "expected $1 < $2${3:+ ($3)}"
-}
-
 # rxt SECS ARGS...: rx, killed (status 137) if it runs longer than SECS.
 rxt() {
 	local secs=$1 RX_OPTS
@@ -103,7 +92,6 @@ rx_wait() {
 	wait "$pid" || RX_RC=$?
 }
 
-
 # log_has ERE: some line of $LOG matches.
 log_has() { grep -Eq "$1" "$LOG"; }
 
@@ -117,10 +105,6 @@ kinds() {
 	sed -nE "s/^\[[^]]*\]\[${1:-[0-9]+}\] ([^,]+),.*/\1/p" "$LOG" |
 		paste -sd' '
 }
-
-# last_record: the last record of $LOG, without time and PID.
-last_record() { tail -n 1 "$LOG" | sed -E 's/^\[[^]]*\]\[[0-9]+\] //'; }
-
 
 # second_sshd [EXTRA LINE...]: a second sshd in its own dir, for tests that
 # stop, kill or starve it; rx and rx_bg then talk to it.

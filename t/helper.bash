@@ -19,6 +19,7 @@
 # RX_OPTS		array: the options rx passes (set by setup; rx_opts
 #			sets them again from the variables above and LOG)
 # LOG			per-test log file ($BATS_TEST_TMPDIR/log)
+# now, since T0, assert_lt A B [WHAT], last_record: time and log helpers.
 # From t/sshd.bash: sshd_launch DIR [LINE...], sshd_write_config,
 # known_hosts_line, RECORD_RE (the record grammar), SSHD.
 
@@ -133,3 +134,17 @@ assert_group_gone() {
 		fail "remote process group $pgid still running: $(ps -o pid=,args= -g "$pgid")"
 	fi
 }
+
+now() { date +%s.%N; }
+
+# since T0: seconds elapsed since T0 (from now), 3 decimals.
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+
+# assert_lt A B [WHAT]: A < B (decimals).
+assert_lt() {
+	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }' ||
+		fail "expected $1 < $2${3:+ ($3)}"
+}
+
+# last_record: the last record of $LOG, without time and PID.
+last_record() { tail -n 1 "$LOG" | sed -E 's/^\[[^]]*\]\[[0-9]+\] //'; }

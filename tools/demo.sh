@@ -10,7 +10,8 @@
 set -u
 
 PKGS="libssh2-1-dev libbsd-dev pkg-config gcc make openssh-server \
-openssh-client bats bats-assert bats-support bats-file mandoc jq procps"
+openssh-client bats bats-assert bats-support bats-file mandoc jq procps \
+python3-paramiko"
 
 cd "$(dirname "$0")/.." || exit 1
 
