@@ -40,6 +40,8 @@ struct cmd {
 	int			 stopping;
 	int64_t			 stop_deadline;
 	int			 nsignals;	/* when the stop began */
+	int			 status;	/* the server's, as last seen */
+	int			 status_seen;	/* one arrived (0 cannot tell) */
 };
 
 enum step {
@@ -137,28 +139,53 @@ channel_start(struct ssh *ss, const struct settings *s, struct progress *p,
 		    ssh_error(ss));
 		return FAIL_CONNECT;
 	}
+	remote_nonce(nonce);
+	pump_init(&c->pump, ss, c->chan, p, s->tee, nonce);
 	rc = ssh_exec(ss, c->chan, remote_boot, deadline, &w);
 	if (w != W_READY || rc != 0)
 		return exec_failed(c, w, msg);
+	pump_check(&c->pump);
 	progress_phase(p, PHASE_RUNNING);
-	remote_nonce(nonce);
-	pump_init(&c->pump, c->chan, p, s->tee, nonce);
 	send_preamble(c, nonce);
 	return FAIL_NONE;
 }
 
-/* 1 when the channel is closed, 0 not yet, -1 on a lost connection. */
+/*
+ * 1 when the channel is closed, 0 not yet, -1 on a lost connection.
+ * libssh2 1.10 clears EOF on every data packet, even one after CLOSE; a
+ * read that says "no more" without EOF means such data came.
+ */
 static int
-channel_done(LIBSSH2_CHANNEL *chan)
+channel_done(struct cmd *c)
 {
 	int rc;
 
-	if (!libssh2_channel_eof(chan))
-		return 0;
-	rc = libssh2_channel_wait_closed(chan);
+	if (!libssh2_channel_eof(c->chan)) {
+		if (!c->pump.ended)
+			return 0;
+		pump_violation(&c->pump, "the server sent data after it had "
+		    "closed the channel");
+		return 1;
+	}
+	rc = libssh2_channel_wait_closed(c->chan);
 	if (rc == LIBSSH2_ERROR_EAGAIN)
 		return 0;
 	return rc == 0 ? 1 : -1;
+}
+
+/* The server's exit status, watched as it arrives: a second one is a lie. */
+static void
+watch_status(struct cmd *c)
+{
+	int st = libssh2_channel_get_exit_status(c->chan);
+
+	if (st == c->status)
+		return;
+	if (c->status_seen)
+		pump_violation(&c->pump, "the server sent two exit statuses "
+		    "(%u, then %u)", (unsigned)c->status, (unsigned)st);
+	c->status_seen = 1;
+	c->status = st;
 }
 
 /* Ask the supervisor to stop the group; wait for its answer, bounded. */
@@ -202,7 +229,8 @@ keep_alive(struct cmd *c, int64_t t)
 static enum step
 check(struct cmd *c, int64_t t, int64_t silent)
 {
-	switch (channel_done(c->chan)) {
+	watch_status(c);
+	switch (channel_done(c)) {
 	case 1:
 		return STEP_CLOSED;
 	case -1:
@@ -283,6 +311,27 @@ no_exit(struct cmd *c, char **msg)
 	return FAIL_NOEXIT;
 }
 
+/* What the server should not have done, once the channel closed. */
+static enum failure
+breaches(struct cmd *c, char **msg)
+{
+	struct pump *pm = &c->pump;
+	int st = libssh2_channel_get_exit_status(c->chan);
+
+	if (pm->other > 0)
+		log_msg("error", "the server sent %llu bytes of extended data "
+		    "of a type other than stderr; dropped",
+		    (unsigned long long)pm->other);
+	if (st < 0 || st > 255)
+		pump_violation(pm, "the server sent exit status %u, out of "
+		    "range (0..255)", (unsigned)st);
+	if (pm->violation == NULL)
+		return FAIL_NONE;
+	*msg = xasprintf("%s port %d: protocol violation: %s",
+	    c->s->target.host, c->s->target.port, pm->violation);
+	return FAIL_PROTOCOL;
+}
+
 static void
 killed(struct result *r, char *sig)
 {
@@ -304,6 +353,8 @@ closed(struct cmd *c, struct result *r, char **msg)
 	char *sig = NULL;
 	size_t len = 0;
 
+	if (breaches(c, msg) != FAIL_NONE)
+		return FAIL_PROTOCOL;
 	libssh2_channel_get_exit_signal(c->chan, &sig, &len, NULL, NULL,
 	    NULL, NULL);
 	if (sig != NULL && len > 0)

@@ -14,6 +14,7 @@ enum failure {
 	FAIL_EXEC,		/* the server refused the exec request */
 	FAIL_LOST,		/* after the command may have been sent */
 	FAIL_NOEXIT,		/* the command's exit status is not known */
+	FAIL_PROTOCOL,		/* the server broke the protocol */
 	FAIL_STOPPED		/* a stop signal arrived */
 };
 

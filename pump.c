@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,19 +21,22 @@
 #include "pump.h"
 #include "remote.h"
 #include "signals.h"
+#include "sshio.h"
 #include "util.h"
 
 #define READSZ		(64 * 1024)
 #define DRAIN_MAX	(8 * READSZ)	/* then look at signals and deadlines */
+#define DRAIN_PASSES	64
 #define TEE_STALL_MS	10000
 
 static char readbuf[READSZ];
 
 void
-pump_init(struct pump *pm, LIBSSH2_CHANNEL *chan, struct progress *p,
-    int tee, const char *nonce)
+pump_init(struct pump *pm, struct ssh *ss, LIBSSH2_CHANNEL *chan,
+    struct progress *p, int tee, const char *nonce)
 {
 	memset(pm, 0, sizeof(*pm));
+	pm->ss = ss;
 	pm->chan = chan;
 	pm->progress = p;
 	pm->tee = tee;
@@ -45,7 +49,8 @@ pump_free(struct pump *pm)
 {
 	free(pm->marker);
 	free(pm->out);
-	pm->marker = pm->out = NULL;
+	free(pm->violation);
+	pm->marker = pm->out = pm->violation = NULL;
 }
 
 /* Queue bytes for the channel's stdin. */
@@ -237,40 +242,107 @@ stderr_bytes(struct pump *pm, const char *buf, size_t len)
 	}
 }
 
+/* Note the first breach of the protocol by the server. */
+void
+pump_violation(struct pump *pm, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (pm->violation != NULL)
+		return;
+	va_start(ap, fmt);
+	pm->violation = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * libssh2 1.10 drops what goes beyond the window or the packet size it
+ * offered and only says so in its last error: look after every read.
+ */
+void
+pump_check(struct pump *pm)
+{
+	int e = libssh2_session_last_errno(pm->ss->session);
+
+	if (e == LIBSSH2_ERROR_CHANNEL_WINDOW_EXCEEDED)
+		pump_violation(pm, "the server sent more than the channel's "
+		    "window; data was lost");
+	else if (e == LIBSSH2_ERROR_CHANNEL_PACKET_EXCEEDED)
+		pump_violation(pm, "the server sent a packet larger than the "
+		    "channel's maximum packet size; data was lost");
+	else
+		return;
+	(void)libssh2_session_set_last_error(pm->ss->session, 0, NULL);
+}
+
+/* Read a stream once: 1 data, 0 none now (or EOF), -1 a lost connection. */
+static int
+read_stream(struct pump *pm, int stream, size_t *total)
+{
+	ssize_t n;
+
+	n = libssh2_channel_read_ex(pm->chan, stream == 1 ? 0 :
+	    SSH_EXTENDED_DATA_STDERR, readbuf, sizeof(readbuf));
+	pump_check(pm);
+	if (stream == 1)
+		pm->ended = n == 0;
+	if (n == LIBSSH2_ERROR_EAGAIN || n == 0)
+		return 0;
+	if (n < 0)
+		return -1;
+	*total += n;
+	if (stream == 1)
+		deliver(pm, 1, readbuf, n);
+	else
+		stderr_bytes(pm, readbuf, n);
+	return 1;
+}
+
+/*
+ * Extended data of a type other than stderr: nobody reads it, and unread
+ * it keeps the window shut.  With no stderr queued (the read just said
+ * so) and no read of the socket in between, flushing all extended data
+ * drops only those.
+ */
+static void
+drop_other(struct pump *pm)
+{
+	int n;
+
+	n = libssh2_channel_flush_ex(pm->chan,
+	    LIBSSH2_CHANNEL_FLUSH_EXTENDED_DATA);
+	if (n > 0)
+		pm->other += n;
+}
+
 /*
  * Read both streams until libssh2 has nothing more buffered, at most
- * DRAIN_MAX bytes per call so that signals, deadlines and log flushes are
- * seen in time.  Returns 1 when more may be buffered (do not poll the
- * socket: the server may be waiting for a window adjust that only the next
- * read sends), 0 when all is read, -1 on a lost connection.
+ * DRAIN_MAX bytes (or DRAIN_PASSES passes) per call so that signals,
+ * deadlines and log flushes are seen in time.  A read of one stream can
+ * queue packets of the other (libssh2 reads the socket for both), so only
+ * a pass in which no byte came from the server ends the drain: polling
+ * the socket with data queued would wait for a server whose window is
+ * full.  Returns 1 when more may be buffered (do not poll), 0 when all is
+ * read, -1 on a lost connection.
  */
 int
 pump_drain(struct pump *pm)
 {
-	ssize_t n;
 	size_t total = 0;
-	int stream, busy = 1;
+	uint64_t before;
+	int pass, r1, r2;
 
-	while (busy) {
-		if (total >= DRAIN_MAX)
-			return 1;
-		busy = 0;
-		for (stream = 1; stream <= 2; stream++) {
-			n = libssh2_channel_read_ex(pm->chan, stream == 1 ? 0 :
-			    SSH_EXTENDED_DATA_STDERR, readbuf, sizeof(readbuf));
-			if (n == LIBSSH2_ERROR_EAGAIN || n == 0)
-				continue;
-			if (n < 0)
-				return -1;
-			busy = 1;
-			total += n;
-			if (stream == 1)
-				deliver(pm, 1, readbuf, n);
-			else
-				stderr_bytes(pm, readbuf, n);
-		}
+	for (pass = 0; pass < DRAIN_PASSES && total < DRAIN_MAX; pass++) {
+		before = pm->ss->received;
+		if ((r1 = read_stream(pm, 1, &total)) == -1 ||
+		    (r2 = read_stream(pm, 2, &total)) == -1)
+			return -1;
+		if (r2 == 0)
+			drop_other(pm);
+		if (r1 == 0 && r2 == 0 && pm->ss->received == before)
+			return 0;
 	}
-	return 0;
+	return 1;
 }
 
 /* Log what is left: the last lines without newline, a half marker. */

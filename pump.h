@@ -7,11 +7,13 @@
 #define PUMP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <libssh2.h>
 
 #include "remote.h"
 
 struct progress;
+struct ssh;
 
 /* What the supervisor reported, as far as it got. */
 struct reports {
@@ -27,6 +29,7 @@ struct reports {
 };
 
 struct pump {
+	struct ssh	*ss;
 	LIBSSH2_CHANNEL	*chan;
 	struct progress	*progress;	/* bytes; the pgid reported */
 	int		 tee;
@@ -41,10 +44,17 @@ struct pump {
 	/* to the channel's stdin */
 	char		*out;
 	size_t		 outlen, outoff;
+	/* what the server should not have sent */
+	uint64_t	 other;		/* extended data of other types, dropped */
+	char		*violation;	/* the first breach of the protocol */
+	int		 ended;		/* the last read said EOF or close */
 };
 
-void	 pump_init(struct pump *, LIBSSH2_CHANNEL *, struct progress *, int,
-	    const char *);
+void	 pump_init(struct pump *, struct ssh *, LIBSSH2_CHANNEL *,
+	    struct progress *, int, const char *);
+void	 pump_check(struct pump *);
+void	 pump_violation(struct pump *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 void	 pump_send(struct pump *, const char *, size_t);
 int	 pump_write(struct pump *);
 int	 pump_drain(struct pump *);

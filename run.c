@@ -48,6 +48,7 @@ static const char *const reasons[] = {
 	[REASON_EXEC] = "ssh:exec",
 	[REASON_LOST] = "ssh:lost",
 	[REASON_NOEXIT] = "ssh:noexit",
+	[REASON_PROTOCOL] = "ssh:protocol",
 	[REASON_LOCK] = "lock",
 	[REASON_USAGE] = "usage",
 };
@@ -250,6 +251,8 @@ failure_reason(enum failure f)
 		return REASON_LOST;
 	case FAIL_NOEXIT:
 		return REASON_NOEXIT;
+	case FAIL_PROTOCOL:
+		return REASON_PROTOCOL;
 	default:
 		return REASON_CONNECT;
 	}

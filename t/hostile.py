@@ -329,6 +329,28 @@ def mode_no_exit(c):
     c.close()
 
 
+EXECS_REFUSED = 0
+
+
+def mode_exec_refuse(c):
+    """The first exec request of the whole run is refused (CHANNEL_FAILURE,
+    see check_channel_exec_request); the next ones are served honestly."""
+    mode_honest(c)
+
+
+def mode_no_exit_raw(c):
+    """No command at all (as a server that runs nothing of ours): output,
+    then EOF and CLOSE with no exit-status and no exit-signal."""
+    c.data(b"hello\n")
+    c.close()
+
+
+def mode_empty_signal_raw(c):
+    """No command at all: an exit-signal with an empty name, then CLOSE."""
+    c.exit_signal("")
+    c.close()
+
+
 def mode_empty_signal(c):
     """An exit-signal whose signal name is empty."""
     c.run()
@@ -443,7 +465,12 @@ class Server(paramiko.ServerInterface):
         return False
 
     def check_channel_exec_request(self, chan, command):
+        global EXECS_REFUSED
         command = command.decode("utf-8", "replace")
+        if self.mode is mode_exec_refuse and EXECS_REFUSED == 0:
+            EXECS_REFUSED += 1
+            log("refused exec on channel %d: %r", chan.get_id(), command)
+            return False
         self.execs += 1
         mode = self.mode if self.execs == 1 else mode_honest
         log("exec %d on channel %d (%s): %r", self.execs, chan.get_id(),
