@@ -115,6 +115,7 @@ bench-burst: ${PROG}
 # fuzz/fuzz_NAME.c includes the sources it tests; its seed corpus is
 # t/fuzz/NAME/.  FUZZ_SECONDS per target.
 FUZZ_SECONDS?=	60
+FUZZ_JOBS?=	2
 FUZZ_CC?=	clang
 FUZZ_FLAGS=	-g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all
@@ -126,7 +127,7 @@ FUZZERS=	${patsubst fuzz/fuzz_%.c,.fuzz/%,${wildcard fuzz/fuzz_*.c}}
 	    -o $@ $< ${PKG_LIBS}
 
 fuzz: ${FUZZERS}
-	sh tools/fuzz.sh ${FUZZ_SECONDS} ${FUZZERS}
+	sh tools/fuzz.sh ${FUZZ_SECONDS} ${FUZZ_JOBS} ${FUZZERS}
 
 lint:
 	mandoc -Tlint -W warning man/${PROG}.1

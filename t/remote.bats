@@ -271,12 +271,14 @@ $(cat "$file")"
 	assert_group_gone "$(home "$U_BASH")/forge.pgid"
 }
 
-@test "kill -9 of remoteexe: the lease stops the remote group within 2 s" {
+# lease_test USER SLEEP: kill -9 of remoteexe while USER's command runs;
+# the lease must stop the remote group within 2 s.
+lease_test() {
 	local file t0
-	file=$(home "$U_BASH")/lease.pgid
+	file=$(home "$1")/lease.pgid
 	SSHD_PORT=$S2_PORT RX_KNOWN=$S2_KNOWN rx_opts
-	env --default-signal "$REMOTEEXE" "${RX_OPTS[@]}" -l "$U_BASH" 127.0.0.1 \
-		"echo \$\$ >$file; sleep 3003" 3>&- &
+	env --default-signal "$REMOTEEXE" "${RX_OPTS[@]}" -l "$1" 127.0.0.1 \
+		"echo \$\$ >$file; sleep $2" 3>&- &
 	echo $! >>"$T/bg.pids"
 	wait_for 10 test -s "$file" || fail "the command never started"
 	sleep 0.3
@@ -285,7 +287,11 @@ $(cat "$file")"
 	kill -KILL $!
 	wait_for 2 eval "! pgid_alive $(cat "$file")" ||
 		fail "group $(cat "$file") still running 2 s after kill -9"
-	echo "# lease after SIGKILL: $(since "$t0") s" >&3
+	echo "# lease after SIGKILL ($1): $(since "$t0") s" >&3
+}
+
+@test "kill -9 of remoteexe: the lease stops the remote group within 2 s" {
+	lease_test "$U_BASH" 3003
 }
 
 @test "an unrelated process of the same remote user survives a --timeout stop" {
@@ -450,15 +456,5 @@ lock_dirs() {
 }
 
 @test "under busybox applets only: kill -9 of remoteexe, the lease stops the group within 2 s" {
-	local file
-	file=$(home "$U_BB")/bblease.pgid
-	SSHD_PORT=$S2_PORT RX_KNOWN=$S2_KNOWN rx_opts
-	env --default-signal "$REMOTEEXE" "${RX_OPTS[@]}" -l "$U_BB" 127.0.0.1 \
-		"echo \$\$ >$file; sleep 3008" 3>&- &
-	echo $! >>"$T/bg.pids"
-	wait_for 10 test -s "$file" || fail "the command never started"
-	sleep 0.3
-	kill -KILL $!
-	wait_for 2 eval "! pgid_alive $(cat "$file")" ||
-		fail "group $(cat "$file") still running 2 s after kill -9"
+	lease_test "$U_BB" 3008
 }
