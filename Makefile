@@ -50,7 +50,8 @@ remote.o .asan/${PROG}: remote_sh.h
 REPORT_SRCS=	report/report.c report/logread.c report/input.c report/runs.c \
 		report/sketch.c report/incident.c report/proc.c report/cron.c \
 		report/cronjob.c report/missed.c report/output.c \
-		report/outjson.c report/extract.c report/htab.c report/util.c
+		report/outjson.c report/extract.c report/htab.c report/util.c \
+		base64.c
 REPORT_OBJS=	${REPORT_SRCS:.c=.o}
 REPORT_HDRS=	${wildcard report/*.h}
 REPORT_LIBS!=	pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../base64.h"
 #include "logread.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
@@ -768,47 +769,6 @@ json_decode(const char *s, size_t len, char *out)
 	return d - out;
 }
 
-static int
-b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Standard base64 with padding; -1 if it is not. */
-ssize_t
-base64_decode(const char *s, size_t len, char *out)
-{
-	char *d = out;
-	size_t i, pad = 0;
-	int j, v[4];
-
-	if (len % 4 != 0)
-		return -1;
-	if (len > 0 && s[len - 1] == '=')
-		pad = len > 1 && s[len - 2] == '=' ? 2 : 1;
-	for (i = 0; i < len; i += 4) {
-		for (j = 0; j < 4; j++) {
-			v[j] = i + j >= len - pad ? 0 : b64_value(s[i + j]);
-			if (v[j] < 0)
-				return -1;
-		}
-		*d++ = (char)(v[0] << 2 | v[1] >> 4);
-		*d++ = (char)(v[1] << 4 | v[2] >> 2);
-		*d++ = (char)(v[2] << 6 | v[3]);
-	}
-	return (d - out) - pad;
-}
-
 /* Decode a piece of a record into out (room for s->len bytes). */
 ssize_t
 rstr_decode(const struct rstr *s, char *out)
@@ -819,7 +779,7 @@ rstr_decode(const struct rstr *s, char *out)
 	case RE_JSON:
 		return json_decode(s->p, s->len, out);
 	case RE_BASE64:
-		return base64_decode(s->p, s->len, out);
+		return b64_decode(out, s->len, s->p, s->len, B64_PAD);
 	default:
 		memcpy(out, s->p, s->len);
 		return s->len;
