@@ -16,6 +16,7 @@
 
 #include "../base64.c"
 #include "../report/logread.c"
+#include "../report/util.c"
 
 static void
 check(int ok)

@@ -14,6 +14,7 @@
 
 #include "../base64.h"
 #include "logread.h"
+#include "util.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define PID_MAX		2147483647L
@@ -70,20 +71,6 @@ month_days(int y, int m)
 	return days[m - 1];
 }
 
-/* n decimal digits at s, or -1. */
-static int
-num(const char *s, int n)
-{
-	int v = 0;
-
-	while (n-- > 0) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s++ - '0');
-	}
-	return v;
-}
-
 static int
 date_ok(int y, int mo, int d)
 {
@@ -100,10 +87,10 @@ hour_start(const char *s, int64_t *t)
 
 	if (s[4] != '-' || s[7] != '-' || s[10] != ' ')
 		return -1;
-	y = num(s, 4);
-	mo = num(s + 5, 2);
-	d = num(s + 8, 2);
-	h = num(s + 11, 2);
+	y = decimal(s, 4);
+	mo = decimal(s + 5, 2);
+	d = decimal(s + 8, 2);
+	h = decimal(s + 11, 2);
 	if (!date_ok(y, mo, d) || h < 0 || h > 23)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
@@ -125,8 +112,8 @@ text_time(const char *s, int64_t *ms)
 	static int cached;
 	int mi, sec;
 
-	if (s[13] != ':' || s[16] != ':' || (mi = num(s + 14, 2)) < 0 ||
-	    mi > 59 || (sec = num(s + 17, 2)) < 0 || sec > 60)
+	if (s[13] != ':' || s[16] != ':' || (mi = decimal(s + 14, 2)) < 0 ||
+	    mi > 59 || (sec = decimal(s + 17, 2)) < 0 || sec > 60)
 		return -1;
 	if (!cached || memcmp(key, s, sizeof(key)) != 0) {
 		if (hour_start(s, &base) == -1)
@@ -149,7 +136,7 @@ zone_offset(const char *s, size_t len, int *off)
 		return 0;
 	}
 	if (len != 6 || (*s != '+' && *s != '-') || s[3] != ':' ||
-	    (h = num(s + 1, 2)) < 0 || h > 23 || (m = num(s + 4, 2)) < 0 ||
+	    (h = decimal(s + 1, 2)) < 0 || h > 23 || (m = decimal(s + 4, 2)) < 0 ||
 	    m > 59)
 		return -1;
 	*off = (*s == '-' ? -1 : 1) * (h * 3600 + m * 60);
@@ -166,12 +153,12 @@ json_time(const char *s, size_t len, int64_t *ms)
 	if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' &&
 	    s[10] != ' ') || s[13] != ':' || s[16] != ':')
 		return -1;
-	y = num(s, 4);
-	mo = num(s + 5, 2);
-	d = num(s + 8, 2);
-	h = num(s + 11, 2);
-	mi = num(s + 14, 2);
-	sec = num(s + 17, 2);
+	y = decimal(s, 4);
+	mo = decimal(s + 5, 2);
+	d = decimal(s + 8, 2);
+	h = decimal(s + 11, 2);
+	mi = decimal(s + 14, 2);
+	sec = decimal(s + 17, 2);
 	if (!date_ok(y, mo, d) || h < 0 || h > 23 || mi < 0 || mi > 59 ||
 	    sec < 0 || sec > 60)
 		return -1;

@@ -57,11 +57,8 @@ static void
 json_summary(FILE *fp)
 {
 	struct tally *t = runs_tally();
-	uint64_t missed = 0;
-	size_t i;
+	uint64_t missed = runs_missed();
 
-	for (i = 0; i < t->njobs; i++)
-		missed += t->jobs[i]->missed;
 	fprintf(fp, "\"summary\":{\"jobs\":%zu,\"runs\":%" PRIu64 ",\"ok\":%"
 	    PRIu64 ",\"failed\":%" PRIu64 ",\"never_finished\":%" PRIu64
 	    ",\"still_running\":%" PRIu64 ",\"missed\":%" PRIu64

@@ -248,11 +248,9 @@ static void
 text_summary(FILE *fp)
 {
 	struct tally *t = runs_tally();
-	uint64_t missed = 0;
+	uint64_t missed = runs_missed();
 	size_t i;
 
-	for (i = 0; i < t->njobs; i++)
-		missed += t->jobs[i]->missed;
 	if (t->malformed > 0) {
 		fprintf(fp, "\nmalformed: %" PRIu64 " line%s (", t->malformed,
 		    t->malformed == 1 ? "" : "s");

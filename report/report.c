@@ -88,20 +88,6 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* n decimal digits at s, or -1. */
-static int
-digits(const char *s, int n)
-{
-	int v = 0;
-
-	while (n-- > 0) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s++ - '0');
-	}
-	return v;
-}
-
 /* "YYYY-MM-DD[( |T)HH:MM[:SS]]", local time; -1 if it is not one. */
 static int
 absolute_time(const char *s, int64_t *ms)
@@ -111,15 +97,15 @@ absolute_time(const char *s, int64_t *ms)
 	int y, mo, d, h = 0, mi = 0, sec = 0;
 
 	if ((len != 10 && len != 16 && len != 19) || s[4] != '-' ||
-	    s[7] != '-' || (y = digits(s, 4)) < 1900 ||
-	    (mo = digits(s + 5, 2)) < 1 || mo > 12 ||
-	    (d = digits(s + 8, 2)) < 1 || d > month_days(y, mo))
+	    s[7] != '-' || (y = decimal(s, 4)) < 1900 ||
+	    (mo = decimal(s + 5, 2)) < 1 || mo > 12 ||
+	    (d = decimal(s + 8, 2)) < 1 || d > month_days(y, mo))
 		return -1;
 	if (len >= 16 && ((s[10] != ' ' && s[10] != 'T') || s[13] != ':' ||
-	    (h = digits(s + 11, 2)) < 0 || h > 23 ||
-	    (mi = digits(s + 14, 2)) < 0 || mi > 59))
+	    (h = decimal(s + 11, 2)) < 0 || h > 23 ||
+	    (mi = decimal(s + 14, 2)) < 0 || mi > 59))
 		return -1;
-	if (len == 19 && (s[16] != ':' || (sec = digits(s + 17, 2)) < 0 ||
+	if (len == 19 && (s[16] != ':' || (sec = decimal(s + 17, 2)) < 0 ||
 	    sec > 60))
 		return -1;
 	memset(&tm, 0, sizeof(tm));

@@ -47,6 +47,18 @@ runs_tally(void)
 	return &t;
 }
 
+/* The slots missed, over all jobs. */
+uint64_t
+runs_missed(void)
+{
+	uint64_t missed = 0;
+	size_t i;
+
+	for (i = 0; i < t.njobs; i++)
+		missed += t.jobs[i]->missed;
+	return missed;
+}
+
 int
 job_problem(const struct job *j)
 {

@@ -87,6 +87,7 @@ int		 runs_record(const struct record *);
 void		 runs_malformed(const char *, int64_t);
 void		 runs_finish(void);
 struct tally	*runs_tally(void);
+uint64_t	 runs_missed(void);
 int		 job_problem(const struct job *);
 int		 job_seen(const struct job *);
 size_t		 jobs_seen(void);

@@ -103,3 +103,17 @@ time_iso(char *buf, int64_t ms)
 	snprintf(buf + n, TIME_TEXT - n, "%.3s:%.2s", zone, zone + 3);
 	return buf;
 }
+
+/* The number in the n decimal digits at s, or -1. */
+int
+decimal(const char *s, int n)
+{
+	int v = 0;
+
+	while (n-- > 0) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s++ - '0');
+	}
+	return v;
+}

@@ -17,6 +17,7 @@ void	*xreallocarray(void *, size_t, size_t);
 void	*xmemdup(const void *, size_t);
 char	*xstrdup(const char *);
 uint64_t hash_bytes(const void *, size_t);
+int	 decimal(const char *, int);
 char	*time_text(char *, int64_t);
 char	*time_iso(char *, int64_t);
 
