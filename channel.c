@@ -248,7 +248,10 @@ check(struct cmd *c, int64_t t, int64_t silent)
 	return STEP_AGAIN;
 }
 
-/* Write, read, then wait for the server, a deadline or a signal. */
+/*
+ * Queue what is due (the heartbeat), write, read, then wait for the
+ * server, a deadline or a signal.
+ */
 static enum step
 step(struct cmd *c)
 {
@@ -257,6 +260,7 @@ step(struct cmd *c)
 	enum step s;
 	int more;
 
+	next = keep_alive(c, now_ms());
 	if (pump_write(&c->pump) == -1 ||
 	    (more = pump_drain(&c->pump)) == -1)
 		return STEP_LOST;
@@ -265,7 +269,6 @@ step(struct cmd *c)
 	silent = l->alive > 0 ? c->ss->last_recv + l->alive * 1000LL : 0;
 	if ((s = check(c, t, silent)) != STEP_AGAIN)
 		return s;
-	next = keep_alive(c, t);
 	next = earliest(earliest(c->stopping ? c->stop_deadline : c->deadline,
 	    c->stopping ? 0 : silent), next);
 	(void)ssh_wait(c->ss, more ? NO_WAIT : next);
@@ -365,6 +368,12 @@ closed(struct cmd *c, struct result *r, char **msg)
 	if (rs->signame[0] != '\0') {
 		killed(r, rs->signame);
 		return FAIL_NONE;
+	}
+	if (rs->lease) {
+		*msg = xasprintf("%s port %d: the remote side stopped the "
+		    "command: its lease ran out (no heartbeat for %d s)",
+		    c->s->target.host, c->s->target.port, c->s->limits.alive);
+		return FAIL_LOST;
 	}
 	if (rs->locked) {
 		r->how = RUN_LOCKED;

@@ -161,6 +161,9 @@ take_report(struct pump *pm)
 	case REPORT_SIGNAL:
 		strlcpy(rs->signame, r.text, sizeof(rs->signame));
 		break;
+	case REPORT_LEASE:
+		rs->lease = 1;
+		break;
 	case REPORT_STOP:
 		rs->stopped = 1;
 		rs->gone = (int)r.value;

@@ -23,6 +23,7 @@ struct reports {
 	char	 signame[16];		/* killed by this signal, if not "" */
 	int	 stopped;		/* answer to a stop request: */
 	int	 gone;			/*   the group is gone */
+	int	 lease;			/* no heartbeat: it stopped the command */
 	int	 locked;		/* --lock: busy, or lockerr */
 	int	 lockerr;
 	char	 text[REPORT_MAX];	/* the lock's holder, or why not */

@@ -9,6 +9,11 @@
 # reports that group, holds the lease and stops the group (TERM, KILL after
 # G seconds) when asked to, when the client is gone or when the heartbeat
 # stops.  Reports are stderr lines "\036remoteexe-N what=value".
+#
+# No signal passes between its parts: the runner (the command's parent,
+# so its exit status is exact), the reader (the client's lines and the
+# lease's timer) and the timer write events to one pipe, and the watcher
+# takes them one at a time.
 
 m() { printf '\036remoteexe-%s %s\n' "$N" "$*" >&2; }
 
@@ -37,12 +42,25 @@ kpgid() {
 	fi
 }
 
-# members of the group that are alive (not zombies), ours left out
+# the command's processes that are alive (not zombies): its process group,
+# or without one of its own (no setsid) its descendants
 members() {
 	ps -e -o pid= -o ppid= -o pgid= -o stat= 2>/dev/null |
-	    awk -v g="$g" -v s="$$" -v c="$c" -v r="$r" -v t="$t" '
-		$3 == g && $4 !~ /^Z/ && $1 != s && $1 != r && $1 != t &&
-		    !($2 == s && $1 != c) && $2 != t { print $1 }'
+	    awk -v g="$g" -v c="$c" -v own="$own" '
+		$4 !~ /^Z/ { pp[$1] = $2; pg[$1] = $3 }
+		END {
+			for (p in pp) {
+				if (own != "") {
+					if (pg[p] == g)
+						print p
+					continue
+				}
+				for (q = p; q in pp && q != c; q = pp[q])
+					;
+				if (q == c)
+					print p
+			}
+		}'
 }
 
 alive() {
@@ -70,37 +88,8 @@ upto() {
 	done
 }
 
-# the lease: ALRM to us after A seconds, unless the next heartbeat re-arms it
-arm() {
-	[ -z "$t" ] || kill "$t" 2>/dev/null
-	(
-		trap 'kill $! 2>/dev/null; exit 0' TERM
-		sleep "$A" &
-		wait $!
-		kill -s 0 $$ 2>/dev/null && kill -s ALRM $$
-	) </dev/null >/dev/null 2>&1 9>&- &
-	t=$!
-}
-
-halt() {
-	[ -z "$t" ] || kill "$t" 2>/dev/null
-	t=
-	tools
-	sig TERM
-	upto "$G"
-	if alive; then
-		sig KILL
-		upto 2
-	fi
-	if alive; then st=alive; else st=gone; fi
-}
-
-tidy() {
-	kill "$r" 2>/dev/null
-	[ -z "$t" ] || kill "$t" 2>/dev/null
-	[ -z "$unlock" ] || rm -rf "$unlock"
-}
-
+# --lock on the target: flock(1) on a file, or a mkdir(1) lock that a
+# later run takes over when the supervisor that made it is gone
 lock() {
 	d=${TMPDIR:-/tmp}/remoteexe-$(id -u)
 	mkdir -m 700 "$d" 2>/dev/null
@@ -130,67 +119,128 @@ lock() {
 	printf '%s %s\n' "$$" "$H" >"$unlock/owner"
 }
 
-[ -z "$L" ] || lock || exit 1
+# runner: start the command, report its group and, when it ends, its status
+runner() {
+	if command -v setsid >/dev/null 2>&1; then
+		setsid "${SHELL:-sh}" -c "$cmd" </dev/null >&3 3>&- 5<&- 9>&- &
+		own=1
+	else
+		"${SHELL:-sh}" -c "$cmd" </dev/null >&3 3>&- 5<&- 9>&- &
+		own=
+	fi
+	c=$!
+	i=0
+	while kpgid "$c" && [ -n "$own" ] && [ "$g" != "$c" ] &&
+	    [ "$i" -lt 1000 ]; do
+		i=$((i + 1))
+	done
+	[ "$g" = "$c" ] || own=
+	echo "pgid $g $c $own"
+	wait "$c" 2>/dev/null	# no "Terminated": the log has the reason
+	echo "exit $?"
+}
 
-if command -v setsid >/dev/null 2>&1; then
-	setsid "${SHELL:-sh}" -c "$cmd" </dev/null 9>&- &
-	own=1
-else
-	"${SHELL:-sh}" -c "$cmd" </dev/null 9>&- &
-	own=
-fi
-c=$!
-i=0
-while kpgid "$c" && [ -n "$own" ] && [ "$g" != "$c" ] && [ "$i" -lt 1000 ]; do
-	i=$((i + 1))
-done
-[ "$g" = "$c" ] || own=
-m "pgid=$g"
-
-trap 'beat=1' USR1
-trap 'stop=1' USR2
-trap 'gone=1' HUP TERM
-trap 'silent=1' ALRM
-trap '' PIPE
-exec 3<&0
-{
+# reader: the client's lines (h: heartbeat, s: stop) and the lease's timer
+reader() {
+	t=
+	trap '[ -z "$t" ] || kill -s KILL "$t" 2>/dev/null; exit 0' TERM
+	arm
 	while IFS= read -r l; do
 		case $l in
-		h) kill -s USR1 $$ ;;
-		s) kill -s USR2 $$ ;;
+		h) arm ;;
+		s) echo stop ;;
 		esac
 	done
-	kill -s HUP $$
-} <&3 >/dev/null 2>&1 9>&- &
-r=$!
-exec 3<&-
-arm
+	echo eof
+	[ -z "$t" ] || kill -s KILL "$t" 2>/dev/null
+}
 
-while :; do
-	beat= stop= gone= silent=
-	wait "$c" 2>/dev/null	# no "Killed": the log has the reason
-	rc=$?
-	[ -n "$beat$stop$gone$silent" ] || break
-	[ -z "$beat" ] || arm
-	[ -n "$stop$gone$silent" ] || continue
+# the lease: "alarm" after A seconds, unless the next heartbeat re-arms it
+arm() {
+	[ -z "$t" ] || kill -s KILL "$t" 2>/dev/null
+	(sleep "$A" && echo alarm) </dev/null 2>/dev/null &
+	t=$!
+}
+
+halt() {
+	tools
+	sig TERM
+	upto "$G"
+	if alive; then
+		sig KILL
+		upto 2
+	fi
+	if alive; then st=alive; else st=gone; fi
+}
+
+# stop the group for an event (stop, eof, alarm), say so, and end
+stop_now() {
 	halt
-	tidy
-	[ -z "$stop" ] || m "stop=$st"
-	[ -z "$silent" ] || m "lease=silent"
+	kill "$r" 2>/dev/null
+	case $1 in
+	stop) m "stop=$st" ;;
+	alarm) m "lease=silent" ;;
+	esac
 	exit 0
-done
-tidy
+}
+
+# watcher: one event at a time from the runner and the reader; an event
+# that stops the command waits for its group to be known
+watcher() {
+	trap '' PIPE
+	todo=
+	while read -r ev a b d; do
+		case $ev in
+		pgid)
+			g=$a c=$b own=$d
+			m "pgid=$g"
+			[ -z "$todo" ] || stop_now "$todo"
+			;;
+		reader) r=$a ;;
+		exit)
+			kill "$r" 2>/dev/null
+			[ "$todo" != stop ] || { m "stop=gone"; exit 0; }
+			ended "$a"
+			;;
+		stop|eof|alarm)
+			if [ -n "$g" ]; then stop_now "$ev"; else todo=$ev; fi
+			;;
+		esac
+	done
+	exit 0
+}
+
+# the command ended: say how; a signal is told as one, as shells tell it
+ended() {
+	if [ "$1" -gt 128 ]; then
+		s=$(kill -l "$1" 2>/dev/null)
+		case $s in
+		HUP|INT|QUIT|ILL|TRAP|ABRT|BUS|FPE|KILL|USR1|SEGV|USR2|PIPE|ALRM|TERM|XCPU|XFSZ|SYS)
+			m "signal=$s" ;;
+		esac
+	fi
+	m "exit=$1"
+	exit "$1"
+}
+
+[ -z "$L" ] || lock || exit 1
+exec 3>&1 5<&0
+{
+	{ reader <&5 3>&- 5<&- 9>&- & } 2>/dev/null
+	echo "reader $!"
+	runner
+} | watcher
+rc=$?
+[ -z "$unlock" ] || rm -rf "$unlock"
 # the command died of a signal: so do we, and the server says so
 if [ "$rc" -gt 128 ]; then
 	s=$(kill -l "$rc" 2>/dev/null)
 	case $s in
 	HUP|INT|QUIT|ILL|TRAP|ABRT|BUS|FPE|KILL|USR1|SEGV|USR2|PIPE|ALRM|TERM|XCPU|XFSZ|SYS)
-		m "signal=$s"
 		ulimit -c 0 2>/dev/null
 		trap - "$s" 2>/dev/null
 		kill -s "$s" $$
 		;;
 	esac
 fi
-m "exit=$rc"
 exit "$rc"
