@@ -10,7 +10,8 @@
 set -u
 
 PKGS="libssh2-1-dev libbsd-dev pkg-config gcc make openssh-server \
-openssh-client bats bats-assert bats-support bats-file mandoc jq procps"
+openssh-client bats bats-assert bats-support bats-file mandoc jq procps \
+iproute2 nftables"
 
 cd "$(dirname "$0")/.." || exit 1
 
