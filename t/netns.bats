@@ -492,10 +492,42 @@ stats,elapsed=S out=0 err=0 attempts=1 reason=ssh:connect
 END,255,$ALL_DEAD true"
 }
 
-# --- a short blip ----------------------------------------------------------------
+# --- the link up, or back -------------------------------------------------------
 
-@test "a partition shorter than --alive is survived: the run ends with its own exit status and all its output" {
-	local pgid t0 n i out="" cmd="echo \$\$ >$T/blip.pgid; for i in 1 2 3 4 5 6 7 8; do echo tick\$i; sleep 0.5; done; exit 3"
+@test "with the link up, a command running for more than twice --alive is not stopped by the lease" {
+	local t0 cmd="echo \$\$ >$T/up.pgid; sleep 8; echo done"
+	t0=$(ms)
+	run --separate-stderr rx_ns --alive 3 --kill-grace 1 "$SERVER_ADDR" "$cmd"
+	assert_ms "link up: the run took" $(($(ms) - t0)) 8000 10000
+	assert_equal "$status" 0
+	run records
+	assert_output "START,-,$SERVER_ADDR $cmd
+command,$RX_USER@$SERVER_ADDR:$SSHD_PORT $cmd
+out,done
+stats,elapsed=S out=5 err=0 attempts=1 reason=exit
+END,0,$SERVER_ADDR $cmd"
+}
+
+@test "a command that ends just as a heartbeat arrives keeps its exit status (5 runs)" {
+	local i statuses="" want="" cmd="sleep 1.2; echo done; exit 5"
+	# the heartbeat due at 1 s is sent with the output at 1.2 s
+	for i in 1 2 3 4 5; do
+		rx_ns --alive 3 --kill-grace 1 "$SERVER_ADDR" "$cmd" &&
+			statuses+=" 0" || statuses+=" $?"
+		want+="START,-,$SERVER_ADDR $cmd
+command,$RX_USER@$SERVER_ADDR:$SSHD_PORT $cmd
+out,done
+stats,elapsed=S out=5 err=0 attempts=1 reason=exit
+END,5,$SERVER_ADDR $cmd
+"
+	done
+	assert_equal "$statuses" " 5 5 5 5 5"
+	run records
+	assert_output "${want%$'\n'}"
+}
+
+@test "a partition shorter than --alive is survived: the run goes on past --alive, ends with its own exit status and all its output" {
+	local pgid t0 n i out="" cmd="echo \$\$ >$T/blip.pgid; i=0; while [ \$i -lt 20 ]; do i=\$((i + 1)); echo tick\$i; sleep 0.5; done; exit 3"
 	t0=$(ms)
 	rx_ns_bg blip --alive 6 --kill-grace 1 "$SERVER_ADDR" "$cmd"
 	pgid=$(wait_pgid "$T/blip.pgid")
@@ -505,13 +537,13 @@ END,255,$ALL_DEAD true"
 	n=$(dropped)
 	heal_link
 	((n > 0)) || fail "the partition dropped no packet"
-	watch_run "$pgid" 15
+	watch_run "$pgid" 20
 	assert_equal "$RX_RC" 3
-	assert_ms "blip: the run took" $((RX_END - t0)) 4000 9000
-	for i in 1 2 3 4 5 6 7 8; do out+="out,tick$i"$'\n'; done
+	assert_ms "blip: the run took" $((RX_END - t0)) 10000 13000
+	for ((i = 1; i <= 20; i++)); do out+="out,tick$i"$'\n'; done
 	run records
 	assert_output "START,-,$SERVER_ADDR $cmd
 command,$RX_USER@$SERVER_ADDR:$SSHD_PORT $cmd
-${out}stats,elapsed=S out=48 err=0 attempts=1 reason=exit
+${out}stats,elapsed=S out=$((20 * 6 + 11)) err=0 attempts=1 reason=exit
 END,3,$SERVER_ADDR $cmd"
 }
