@@ -11,14 +11,18 @@
 #
 # fixture_start sets and exports:
 #	FIX		DIR (everything lives there)
-#	SSHD_PORT	port sshd listens on (127.0.0.1 only)
+#	SSHD_PORT	port sshd listens on (SSHD_ADDR only)
 #	SSHD_PID	the listening sshd's pid (sessions are its children)
 #	RX_KEY		client private key (ed25519), authorized for the current user
-#	RX_KNOWN	known_hosts holding the host key as [127.0.0.1]:PORT
+#	RX_KNOWN	known_hosts holding the host key as [SSHD_ADDR]:PORT
 #	RX_USER		remote user (the current user)
 #	HOME		$FIX/home: an empty home, so no ~/.ssh/config leaks in
 # and sets SSH_CMD, an array: ssh with the same key, known_hosts and port
 # (append USER@127.0.0.1 and the command).
+#
+# Read when set (t/netns.bats):
+#	SSHD_ADDR	the address sshd listens on (default 127.0.0.1)
+#	SSHD_NETNS	the network namespace sshd runs in (ip netns exec)
 
 # sshd re-executes itself, so it must be started by its absolute path.
 SSHD=${SSHD:-/usr/sbin/sshd}
@@ -28,7 +32,7 @@ SSHD=${SSHD:-/usr/sbin/sshd}
 RECORD_RE='^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\]\[[0-9]+\] (START,-,.*|command,[^@ ]+@[^: ]+:[0-9]+ .*|out,.*|err,.*|out\+,.*|err\+,.*|retry,[0-9]+,.*|hostkey,added .*|signal,[A-Z0-9]+|state,.*|error,.*|stats,elapsed=[0-9]+\.[0-9]{3} out=[0-9]+ err=[0-9]+ attempts=[0-9]+ reason=[a-z:A-Z0-9]+|END,[0-9]+,.*)$'
 
 # sshd_write_config DIR PORT [EXTRA LINE...]: DIR/sshd_config for the keys
-# in DIR, listening on 127.0.0.1:PORT only.  $SSHD_APPEND (Match blocks,
+# in DIR, listening on SSHD_ADDR:PORT only.  $SSHD_APPEND (Match blocks,
 # which must come last) is added at the end.
 sshd_write_config() {
 	local dir=$1 port=$2 line
@@ -38,7 +42,7 @@ sshd_write_config() {
 		for line in "$@"; do printf '%s\n' "$line"; done
 		cat <<-CONF
 		Port $port
-		ListenAddress 127.0.0.1
+		ListenAddress ${SSHD_ADDR:-127.0.0.1}
 		HostKey $dir/host_ed25519
 		PidFile $dir/sshd.pid
 		AuthorizedKeysFile $dir/authorized_keys
@@ -53,23 +57,37 @@ sshd_write_config() {
 	} >"$dir/sshd_config"
 }
 
+# sshd_listening PORT: something accepts on SSHD_ADDR:PORT (in SSHD_NETNS).
+sshd_listening() {
+	local addr=${SSHD_ADDR:-127.0.0.1}
+	if [ -n "${SSHD_NETNS:-}" ]; then
+		# shellcheck disable=SC2016  # expanded by that bash
+		ip netns exec "$SSHD_NETNS" bash -c \
+			'exec 9<>"/dev/tcp/$0/$1"' "$addr" "$1" 2>/dev/null
+	else
+		(exec 9<>"/dev/tcp/$addr/$1") 2>/dev/null
+	fi
+}
+
 # sshd_launch DIR [EXTRA LINE...]: start sshd with the keys in DIR on a free
 # random port in 20000-59999 (so never 22 or 2024), 10 tries of 5 s at most;
 # sets and exports SSHD_PORT and SSHD_PID. Its log is DIR/sshd.log.
 sshd_launch() {
-	local dir=$1 try port pid i
+	local dir=$1 try port pid i netns=()
 	shift
 	[ "$(id -u)" -ne 0 ] || mkdir -p /run/sshd
+	# ip netns exec execs sshd: $! stays sshd's own pid.
+	[ -z "${SSHD_NETNS:-}" ] || netns=(ip netns exec "$SSHD_NETNS")
 	for ((try = 1; try <= 10; try++)); do
 		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 		sshd_write_config "$dir" "$port" "$@"
 		# 3>&-: bats waits for every process holding fd 3.
-		"$SSHD" -D -e -f "$dir/sshd_config" 2>>"$dir/sshd.log" \
-			</dev/null 3>&- &
+		"${netns[@]}" "$SSHD" -D -e -f "$dir/sshd_config" \
+			2>>"$dir/sshd.log" </dev/null 3>&- &
 		pid=$!
 		for ((i = 0; i < 50; i++)); do
 			kill -0 "$pid" 2>/dev/null || break
-			if (exec 9<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			if sshd_listening "$port"; then
 				SSHD_PORT=$port SSHD_PID=$pid
 				export SSHD_PORT SSHD_PID
 				return 0
@@ -84,10 +102,11 @@ sshd_launch() {
 	return 1
 }
 
-# known_hosts_line PUBKEY_FILE [PORT]: the known_hosts line for that key at
-# [127.0.0.1]:PORT (default $SSHD_PORT).
+# known_hosts_line PUBKEY_FILE [PORT [HOST]]: the known_hosts line for that
+# key at [HOST]:PORT (default [SSHD_ADDR]:$SSHD_PORT).
 known_hosts_line() {
-	printf '[127.0.0.1]:%s %s\n' "${2:-$SSHD_PORT}" "$(cut -d' ' -f1,2 "$1")"
+	printf '[%s]:%s %s\n' "${3:-${SSHD_ADDR:-127.0.0.1}}" \
+		"${2:-$SSHD_PORT}" "$(cut -d' ' -f1,2 "$1")"
 }
 
 # fixture_start DIR [EXTRA LINE...]: keys, sshd and known_hosts in DIR; see

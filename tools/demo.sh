@@ -11,7 +11,7 @@ set -u
 
 PKGS="libssh2-1-dev libbsd-dev pkg-config gcc make openssh-server \
 openssh-client bats bats-assert bats-support bats-file mandoc jq procps \
-python3-paramiko tcsh fish zsh mksh ksh93u+m busybox"
+python3-paramiko tcsh fish zsh mksh ksh93u+m busybox iproute2 nftables"
 
 cd "$(dirname "$0")/.." || exit 1
 
