@@ -1,7 +1,7 @@
 /*
- * Public key authentication: ssh-agent, then key files.  libssh2 1.10 can
- * sign with RSA keys only as ssh-rsa (SHA-1), which current OpenSSH
- * refuses; such a failure says so instead of a bare "denied".
+ * Public key authentication: ssh-agent, then key files.  libssh2 before
+ * 1.11 can sign with RSA keys only as ssh-rsa (SHA-1), which current
+ * OpenSSH refuses; such a failure says so instead of a bare "denied".
  */
 #include <err.h>
 #include <errno.h>
@@ -17,6 +17,16 @@
 #include "signals.h"
 #include "sshio.h"
 #include "util.h"
+
+/* Why a refused RSA key failed: what the server refused, and the way out. */
+#if LIBSSH2_VERSION_NUM < 0x010b00
+static const char rsa_hint[] = "; libssh2 " LIBSSH2_VERSION " signs RSA "
+    "keys only with ssh-rsa (SHA-1), which this server refuses: use an "
+    "ed25519 key (ssh-keygen -t ed25519), or build remoteexe with libssh2 "
+    "1.11 or later, which signs with rsa-sha2-256";
+#else
+static const char rsa_hint[] = "";
+#endif
 
 /* One authentication: what was tried, and how the last wait ended. */
 struct auth {
@@ -191,10 +201,7 @@ auth_failed(struct auth *a, char **msg)
 	}
 	*msg = xasprintf("authentication as %s to %s port %d failed; "
 	    "tried: %s%s", pl->user, pl->host, pl->port,
-	    a->tried != NULL ? a->tried : "no keys",
-	    a->rsa ? "; libssh2 1.10 signs RSA keys only with ssh-rsa (SHA-1), "
-	    "which this server refuses: use an ed25519 key "
-	    "(ssh-keygen -t ed25519)" : "");
+	    a->tried != NULL ? a->tried : "no keys", a->rsa ? rsa_hint : "");
 	return FAIL_AUTH;
 }
 
