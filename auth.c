@@ -3,6 +3,8 @@
  * 1.11 can sign with RSA keys only as ssh-rsa (SHA-1), which current
  * OpenSSH refuses; such a failure says so instead of a bare "denied".
  */
+#include <sys/stat.h>
+
 #include <err.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -159,6 +161,24 @@ out:
 	return ok;
 }
 
+/*
+ * As ssh's sshkey_perm_ok(): a key file of ours that group or others may
+ * read is not used.  A file owned by another user is not checked.
+ */
+static int
+key_exposed(struct auth *a, const char *file)
+{
+	struct stat st;
+
+	if (stat(file, &st) == -1 || st.st_uid != getuid() ||
+	    (st.st_mode & 077) == 0)
+		return 0;
+	tried(a, "%s (UNPROTECTED PRIVATE KEY FILE: permissions %04o for %s "
+	    "are too open; chmod 600 %s)", file, (unsigned)st.st_mode & 0777,
+	    file, file);
+	return 1;
+}
+
 /* One key file.  Returns 1 authenticated, 0 not. */
 static int
 auth_file(struct auth *a, const char *file)
@@ -170,6 +190,8 @@ auth_file(struct auth *a, const char *file)
 		tried(a, "%s (%s)", file, strerror(errno));
 		return 0;
 	}
+	if (key_exposed(a, file))
+		return 0;
 	SSH_CALL(a->ss, rc, a->deadline, a->w,
 	    libssh2_userauth_publickey_fromfile_ex(a->ss->session, user,
 	    strlen(user), NULL, file, NULL));
