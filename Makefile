@@ -10,6 +10,9 @@ HDRS=	settings.h config.h run.h progress.h signals.h diag.h failure.h \
 PREFIX?=	/usr/local
 BINDIR?=	${PREFIX}/bin
 MANDIR?=	${PREFIX}/share/man/man1
+# cron's PATH is /usr/bin:/bin (the seed's crontab: /sbin:/bin:/usr/sbin:
+# /usr/bin): install with PREFIX=/usr, or add a link there (install-link).
+LINKDIR?=	/usr/bin
 
 PKGS=		libssh2 libbsd-overlay
 CC?=		cc
@@ -89,10 +92,31 @@ install: ${PROG}
 	install -m 755 ${PROG} ${DESTDIR}${BINDIR}/${PROG}
 	install -m 644 man/${PROG}.1 ${DESTDIR}${MANDIR}/${PROG}.1
 
+# A symbolic link LINKDIR/remoteexe -> BINDIR/remoteexe; a file of that
+# name that is not a link is left alone.
+install-link:
+	@if [ "${BINDIR}" = "${LINKDIR}" ]; then \
+		echo "install-link: ${PROG} is installed in ${LINKDIR}" >&2; \
+		exit 1; \
+	fi
+	@if [ -e ${DESTDIR}${LINKDIR}/${PROG} ] && \
+	    [ ! -L ${DESTDIR}${LINKDIR}/${PROG} ]; then \
+		echo "install-link: ${DESTDIR}${LINKDIR}/${PROG} is not a link" \
+		    >&2; \
+		exit 1; \
+	fi
+	install -d ${DESTDIR}${LINKDIR}
+	ln -sf ${BINDIR}/${PROG} ${DESTDIR}${LINKDIR}/${PROG}
+
 uninstall:
 	rm -f ${DESTDIR}${BINDIR}/${PROG} ${DESTDIR}${MANDIR}/${PROG}.1
+	@if [ "$$(readlink ${DESTDIR}${LINKDIR}/${PROG})" = \
+	    "${BINDIR}/${PROG}" ]; then \
+		rm -f ${DESTDIR}${LINKDIR}/${PROG}; \
+	fi
 
 clean:
 	rm -rf ${PROG} ${OBJS} .asan .fuzz
 
-.PHONY: all deps check check-asan demo bench bench-burst fuzz lint install uninstall clean
+.PHONY: all deps check check-asan demo bench bench-burst fuzz lint install \
+	install-link uninstall clean
