@@ -22,5 +22,6 @@ char		*xvasprintf(const char *, va_list)
 		    __attribute__((format(printf, 1, 0)));
 char		*xstrdup(const char *);
 char		*join_words(int, char *const []);
+char		*host_port(const char *, int);
 
 #endif

@@ -2,6 +2,7 @@
 # t/sshd.bash: a throwaway OpenSSH sshd on 127.0.0.1 (a free port, its own
 # host and client keys, its own directory) and the record grammar, shared by
 # the tests (t/helper.bash) and the tools (bench.sh, burst.sh, demo.sh).
+# SSHD_ADDR=::1 puts it on the IPv6 loopback instead.
 # Plain bash, no bats:
 #
 #	. t/sshd.bash
@@ -11,10 +12,10 @@
 #
 # fixture_start sets and exports:
 #	FIX		DIR (everything lives there)
-#	SSHD_PORT	port sshd listens on (127.0.0.1 only)
+#	SSHD_PORT	port sshd listens on (SSHD_ADDR, 127.0.0.1 by default)
 #	SSHD_PID	the listening sshd's pid (sessions are its children)
 #	RX_KEY		client private key (ed25519), authorized for the current user
-#	RX_KNOWN	known_hosts holding the host key as [127.0.0.1]:PORT
+#	RX_KNOWN	known_hosts holding the host key as [SSHD_ADDR]:PORT
 #	RX_USER		remote user (the current user)
 #	HOME		$FIX/home: an empty home, so no ~/.ssh/config leaks in
 # and sets SSH_CMD, an array: ssh with the same key, known_hosts and port
@@ -23,12 +24,13 @@
 # sshd re-executes itself, so it must be started by its absolute path.
 SSHD=${SSHD:-/usr/sbin/sshd}
 
-# The record grammar of CONTRACT.md, as an extended regex.
+# The record grammar of CONTRACT.md, as an extended regex. An IPv6 host is
+# written [addr]:port in the command record.
 # shellcheck disable=SC2034  # for the scripts that source this file
-RECORD_RE='^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\]\[[0-9]+\] (START,-,.*|command,[^@ ]+@[^: ]+:[0-9]+ .*|out,.*|err,.*|out\+,.*|err\+,.*|retry,[0-9]+,.*|hostkey,added .*|signal,[A-Z0-9]+|state,.*|error,.*|stats,elapsed=[0-9]+\.[0-9]{3} out=[0-9]+ err=[0-9]+ attempts=[0-9]+ reason=[a-z:A-Z0-9]+|END,[0-9]+,.*)$'
+RECORD_RE='^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\]\[[0-9]+\] (START,-,.*|command,[^@ ]+@([^]:[ ]+|\[[0-9A-Fa-f:.]+(%[^] ]+)?\]):[0-9]+ .*|out,.*|err,.*|out\+,.*|err\+,.*|retry,[0-9]+,.*|hostkey,added .*|signal,[A-Z0-9]+|state,.*|error,.*|stats,elapsed=[0-9]+\.[0-9]{3} out=[0-9]+ err=[0-9]+ attempts=[0-9]+ reason=[a-z:A-Z0-9]+|END,[0-9]+,.*)$'
 
 # sshd_write_config DIR PORT [EXTRA LINE...]: DIR/sshd_config for the keys
-# in DIR, listening on 127.0.0.1:PORT only.
+# in DIR, listening on SSHD_ADDR (default 127.0.0.1) port PORT only.
 sshd_write_config() {
 	local dir=$1 port=$2 line
 	shift 2
@@ -37,7 +39,7 @@ sshd_write_config() {
 		for line in "$@"; do printf '%s\n' "$line"; done
 		cat <<-CONF
 		Port $port
-		ListenAddress 127.0.0.1
+		ListenAddress ${SSHD_ADDR:-127.0.0.1}
 		HostKey $dir/host_ed25519
 		PidFile $dir/sshd.pid
 		AuthorizedKeysFile $dir/authorized_keys
@@ -67,7 +69,8 @@ sshd_launch() {
 		pid=$!
 		for ((i = 0; i < 50; i++)); do
 			kill -0 "$pid" 2>/dev/null || break
-			if (exec 9<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			if (exec 9<>"/dev/tcp/${SSHD_ADDR:-127.0.0.1}/$port") \
+				2>/dev/null; then
 				SSHD_PORT=$port SSHD_PID=$pid
 				export SSHD_PORT SSHD_PID
 				return 0
@@ -83,9 +86,10 @@ sshd_launch() {
 }
 
 # known_hosts_line PUBKEY_FILE [PORT]: the known_hosts line for that key at
-# [127.0.0.1]:PORT (default $SSHD_PORT).
+# [SSHD_ADDR]:PORT (default 127.0.0.1 and $SSHD_PORT).
 known_hosts_line() {
-	printf '[127.0.0.1]:%s %s\n' "${2:-$SSHD_PORT}" "$(cut -d' ' -f1,2 "$1")"
+	printf '[%s]:%s %s\n' "${SSHD_ADDR:-127.0.0.1}" "${2:-$SSHD_PORT}" \
+		"$(cut -d' ' -f1,2 "$1")"
 }
 
 # fixture_start DIR [EXTRA LINE...]: keys, sshd and known_hosts in DIR; see
