@@ -141,6 +141,7 @@ auth_agent(struct auth *a)
 
 	if ((agent = libssh2_agent_init(a->ss->session)) == NULL)
 		return 0;
+	libssh2_agent_set_identity_path(agent, a->plan->agent);
 	signals_alarm(a->deadline);
 	if (libssh2_agent_connect(agent) != 0 ||
 	    libssh2_agent_list_identities(agent) != 0)
@@ -262,7 +263,7 @@ auth_run(struct ssh *ss, const struct authplan *plan, int64_t deadline,
 
 	if ((f = auth_methods(&a, &done, msg)) != FAIL_NONE || done)
 		return f;
-	if (plan->use_agent && getenv("SSH_AUTH_SOCK") != NULL)
+	if (plan->use_agent)
 		ok = auth_agent(&a);
 	for (i = 0; !ok && a.w == W_READY && i < plan->nidentities; i++)
 		ok = auth_file(&a, plan->identities[i]);

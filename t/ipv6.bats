@@ -30,3 +30,9 @@ END,0,::1 echo hi"
 	[ "$(grep -c "command,$RX_USER@\[::1\]:$SSHD_PORT " "$LOG")" -eq 1 ]
 }
 
+@test "AddressFamily inet does not look up an IPv6 address" {
+	run rx -o AddressFamily=inet ::1 true
+	assert_failure 255
+	run log_records error
+	assert_output "::1: Address family for hostname not supported"
+}

@@ -14,10 +14,15 @@
 #	FIX		DIR (everything lives there)
 #	SSHD_PORT	port sshd listens on (SSHD_ADDR, 127.0.0.1 by default)
 #	SSHD_PID	the listening sshd's pid (sessions are its children)
-#	RX_KEY		client private key (ed25519), authorized for the current user
+#	RX_KEY		client private key (ed25519), authorized for every user
 #	RX_KNOWN	known_hosts holding the host key as [SSHD_ADDR]:PORT
 #	RX_USER		remote user (the current user)
-#	HOME		$FIX/home: an empty home, so no ~/.ssh/config leaks in
+#	HOME		$FIX/home: an empty directory. remoteexe, as ssh, takes
+#			~ from the passwd entry, not from $HOME: runs that must
+#			not read the caller's ~/.ssh pass -F none (or a file),
+#			-i and --known-hosts
+#	REMOTEEXE_SYSTEM_CONFIG  $FIX/ssh_config.system, empty: runs without
+#			-F read it instead of /etc/ssh/ssh_config
 # and sets SSH_CMD, an array: ssh with the same key, known_hosts and port
 # (append USER@127.0.0.1 and the command).
 
@@ -110,6 +115,8 @@ fixture_start() {
 	RX_KEY=$FIX/id_ed25519 RX_KNOWN=$FIX/known_hosts RX_USER=$(id -un)
 	export RX_KEY RX_KNOWN RX_USER
 	export HOME=$FIX/home
+	: >"$FIX/ssh_config.system"
+	export REMOTEEXE_SYSTEM_CONFIG=$FIX/ssh_config.system
 	unset SSH_AUTH_SOCK REMOTEEXE_LOG
 	# shellcheck disable=SC2034  # for the scripts that source this file
 	SSH_CMD=(ssh -o BatchMode=yes -o UserKnownHostsFile="$RX_KNOWN"
