@@ -81,6 +81,12 @@ FUZZERS=	${patsubst fuzz/fuzz_%.c,.fuzz/%,${wildcard fuzz/fuzz_*.c}}
 	${FUZZ_CC} -std=c11 -D_GNU_SOURCE ${PKG_CFLAGS} ${FUZZ_FLAGS} -I. \
 	    -o $@ $< ${PKG_LIBS}
 
+# The options target includes remoteexe.c (main renamed) and links the rest.
+.fuzz/options: fuzz/fuzz_options.c ${SRCS} ${HDRS}
+	mkdir -p .fuzz
+	${FUZZ_CC} -std=c11 -D_GNU_SOURCE ${PKG_CFLAGS} ${FUZZ_FLAGS} -I. \
+	    -o $@ $< ${filter-out remoteexe.c,${SRCS}} ${PKG_LIBS}
+
 fuzz: ${FUZZERS}
 	sh tools/fuzz.sh ${FUZZ_SECONDS} ${FUZZERS}
 
