@@ -102,11 +102,12 @@ usage_fail(char *const all[], int nall, const struct options *o,
 
 /* An invalid invocation found after START (in ssh_config, say). */
 static void __attribute__((noreturn))
-invalid(const char *msg)
+invalid(char *msg)
 {
 	int status;
 
 	status = run_refused(EX_INVOKE, REASON_USAGE, msg);
+	free(msg);
 	if (!quiet)
 		usage(stderr);
 	exit(status);
@@ -307,7 +308,7 @@ main(int argc, char *argv[])
 	struct options o;
 	struct settings s;
 	char **all, *e, *params, *command, *msg = NULL;
-	int show;
+	int show, rc;
 
 	all = save_args(argc, argv);
 	setproctitle_init(argc, argv, environ);
@@ -326,8 +327,11 @@ main(int argc, char *argv[])
 
 	params = join_words(argc, argv);
 	open_log(settings_log(&o), o.format, params);
+	free(params);
 	command = join_words(argc - 1, argv + 1);
-	if (settings_load(&o, argv[0], command, &s, &msg) == -1)
+	rc = settings_load(&o, argv[0], command, &s, &msg);
+	free(command);
+	if (rc == -1)
 		invalid(msg);
 	exit(run(&s));
 }
