@@ -519,6 +519,7 @@ rx_nouid() {
 	{
 		printf 'Host fix\n\tProxyJump b1\n'
 		printf 'Host b1\n\tProxyJump b0\n'
+		printf 'Host *\n\tIdentityFile %s\n' "$RX_KEY"
 	} >"$CFG"
 	assert_config_error \
 		"ProxyJump hop b1: its own ProxyJump or ProxyCommand is not supported: list every hop in one ProxyJump, or set ProxyJump none for it" \

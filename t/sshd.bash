@@ -51,6 +51,7 @@ sshd_write_config() {
 		StrictModes no
 		UsePAM no
 		PasswordAuthentication no
+		PermitUserRC no
 		KbdInteractiveAuthentication no
 		PermitRootLogin prohibit-password
 		LogLevel VERBOSE
@@ -119,7 +120,7 @@ fixture_start() {
 	export REMOTEEXE_SYSTEM_CONFIG=$FIX/ssh_config.system
 	unset SSH_AUTH_SOCK REMOTEEXE_LOG
 	# shellcheck disable=SC2034  # for the scripts that source this file
-	SSH_CMD=(ssh -o BatchMode=yes -o UserKnownHostsFile="$RX_KNOWN"
+	SSH_CMD=(ssh -F none -o BatchMode=yes -o UserKnownHostsFile="$RX_KNOWN"
 		-o IdentitiesOnly=yes -i "$RX_KEY" -p "$SSHD_PORT")
 }
 
