@@ -13,6 +13,9 @@ HDRS=	settings.h config.h run.h progress.h signals.h diag.h failure.h \
 PREFIX?=	/usr/local
 BINDIR?=	${PREFIX}/bin
 MANDIR?=	${PREFIX}/share/man/man1
+# cron's PATH is /usr/bin:/bin (the seed's crontab: /sbin:/bin:/usr/sbin:
+# /usr/bin): install with PREFIX=/usr, or add a link there (install-link).
+LINKDIR?=	/usr/bin
 
 PKGS=		libssh2 libbsd-overlay
 CC?=		cc
@@ -127,6 +130,12 @@ FUZZERS=	${patsubst fuzz/fuzz_%.c,.fuzz/%,${wildcard fuzz/fuzz_*.c}}
 	${FUZZ_CC} -std=c11 -D_GNU_SOURCE ${PKG_CFLAGS} ${FUZZ_FLAGS} -I. \
 	    -o $@ $< ${PKG_LIBS}
 
+# The options target includes remoteexe.c (main renamed) and links the rest.
+.fuzz/options: fuzz/fuzz_options.c ${SRCS} ${HDRS}
+	mkdir -p .fuzz
+	${FUZZ_CC} -std=c11 -D_GNU_SOURCE ${PKG_CFLAGS} ${FUZZ_FLAGS} -I. \
+	    -o $@ $< ${filter-out remoteexe.c,${SRCS}} ${PKG_LIBS}
+
 fuzz: ${FUZZERS}
 	sh tools/fuzz.sh ${FUZZ_SECONDS} ${FUZZ_JOBS} ${FUZZERS}
 
@@ -141,12 +150,33 @@ install: ${PROG} ${REPORT}
 	install -m 755 ${REPORT} ${DESTDIR}${BINDIR}/${REPORT}
 	install -m 644 man/${REPORT}.1 ${DESTDIR}${MANDIR}/${REPORT}.1
 
+# A symbolic link LINKDIR/remoteexe -> BINDIR/remoteexe; a file of that
+# name that is not a link is left alone.
+install-link:
+	@if [ "${BINDIR}" = "${LINKDIR}" ]; then \
+		echo "install-link: ${PROG} is installed in ${LINKDIR}" >&2; \
+		exit 1; \
+	fi
+	@if [ -e ${DESTDIR}${LINKDIR}/${PROG} ] && \
+	    [ ! -L ${DESTDIR}${LINKDIR}/${PROG} ]; then \
+		echo "install-link: ${DESTDIR}${LINKDIR}/${PROG} is not a link" \
+		    >&2; \
+		exit 1; \
+	fi
+	install -d ${DESTDIR}${LINKDIR}
+	ln -sf ${BINDIR}/${PROG} ${DESTDIR}${LINKDIR}/${PROG}
+
 uninstall:
 	rm -f ${DESTDIR}${BINDIR}/${PROG} ${DESTDIR}${MANDIR}/${PROG}.1
 	rm -f ${DESTDIR}${BINDIR}/${REPORT} ${DESTDIR}${MANDIR}/${REPORT}.1
+	@if [ "$$(readlink ${DESTDIR}${LINKDIR}/${PROG})" = \
+	    "${BINDIR}/${PROG}" ]; then \
+		rm -f ${DESTDIR}${LINKDIR}/${PROG}; \
+	fi
 
 clean:
 	rm -rf ${PROG} ${OBJS} ${DRIVER} remote_sh.h .asan .fuzz
 	rm -f ${REPORT} ${REPORT_OBJS}
 
-.PHONY: all deps check check-asan demo bench bench-burst fuzz lint install uninstall clean
+.PHONY: all deps check check-asan demo bench bench-burst fuzz lint install \
+	install-link uninstall clean

@@ -1,8 +1,10 @@
 /*
- * Public key authentication: ssh-agent, then key files.  libssh2 1.10 can
- * sign with RSA keys only as ssh-rsa (SHA-1), which current OpenSSH
- * refuses; such a failure says so instead of a bare "denied".
+ * Public key authentication: ssh-agent, then key files.  libssh2 before
+ * 1.11 can sign with RSA keys only as ssh-rsa (SHA-1), which current
+ * OpenSSH refuses; such a failure says so instead of a bare "denied".
  */
+#include <sys/stat.h>
+
 #include <err.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -18,6 +20,16 @@
 #include "signals.h"
 #include "sshio.h"
 #include "util.h"
+
+/* Why a refused RSA key failed: what the server refused, and the way out. */
+#if LIBSSH2_VERSION_NUM < 0x010b00
+static const char rsa_hint[] = "; libssh2 " LIBSSH2_VERSION " signs RSA "
+    "keys only with ssh-rsa (SHA-1), which this server refuses: use an "
+    "ed25519 key (ssh-keygen -t ed25519), or build remoteexe with libssh2 "
+    "1.11 or later, which signs with rsa-sha2-256";
+#else
+static const char rsa_hint[] = "";
+#endif
 
 /* One authentication: what was tried, and how the last wait ended. */
 struct auth {
@@ -121,6 +133,7 @@ auth_agent(struct auth *a)
 
 	if ((agent = libssh2_agent_init(a->ss->session)) == NULL)
 		return 0;
+	libssh2_agent_set_identity_path(agent, a->plan->agent);
 	signals_alarm(a->deadline);
 	if (libssh2_agent_connect(agent) != 0 ||
 	    libssh2_agent_list_identities(agent) != 0)
@@ -141,6 +154,24 @@ out:
 	return ok;
 }
 
+/*
+ * As ssh's sshkey_perm_ok(): a key file of ours that group or others may
+ * read is not used.  A file owned by another user is not checked.
+ */
+static int
+key_exposed(struct auth *a, const char *file)
+{
+	struct stat st;
+
+	if (stat(file, &st) == -1 || st.st_uid != getuid() ||
+	    (st.st_mode & 077) == 0)
+		return 0;
+	tried(a, "%s (UNPROTECTED PRIVATE KEY FILE: permissions %04o for %s "
+	    "are too open; chmod 600 %s)", file, (unsigned)st.st_mode & 0777,
+	    file, file);
+	return 1;
+}
+
 /* One key file.  Returns 1 authenticated, 0 not. */
 static int
 auth_file(struct auth *a, const char *file)
@@ -152,6 +183,8 @@ auth_file(struct auth *a, const char *file)
 		tried(a, "%s (%s)", file, strerror(errno));
 		return 0;
 	}
+	if (key_exposed(a, file))
+		return 0;
 	SSH_CALL(a->ss, rc, a->deadline, a->w,
 	    libssh2_userauth_publickey_fromfile_ex(a->ss->session, user,
 	    strlen(user), NULL, file, NULL));
@@ -183,10 +216,7 @@ auth_failed(struct auth *a, char **msg)
 	}
 	*msg = xasprintf("authentication as %s to %s port %d failed; "
 	    "tried: %s%s", pl->user, pl->host, pl->port,
-	    a->tried != NULL ? a->tried : "no keys",
-	    a->rsa ? "; libssh2 1.10 signs RSA keys only with ssh-rsa (SHA-1), "
-	    "which this server refuses: use an ed25519 key "
-	    "(ssh-keygen -t ed25519)" : "");
+	    a->tried != NULL ? a->tried : "no keys", a->rsa ? rsa_hint : "");
 	return FAIL_AUTH;
 }
 
@@ -225,7 +255,7 @@ auth_run(struct ssh *ss, const struct authplan *plan, int64_t deadline,
 
 	if ((f = auth_methods(&a, &done, msg)) != FAIL_NONE || done)
 		return f;
-	if (plan->use_agent && getenv("SSH_AUTH_SOCK") != NULL)
+	if (plan->use_agent)
 		ok = auth_agent(&a);
 	for (i = 0; !ok && a.w == W_READY && i < plan->nidentities; i++)
 		ok = auth_file(&a, plan->identities[i]);

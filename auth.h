@@ -17,6 +17,7 @@ struct authplan {
 	char *const	 *identities;	/* key files, in order */
 	int		  nidentities;
 	int		  use_agent;
+	const char	 *agent;	/* its socket */
 };
 
 enum failure	 auth_run(struct ssh *, const struct authplan *, int64_t,

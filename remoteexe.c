@@ -48,8 +48,8 @@ static const struct option longopts[] = {
 };
 
 static const char synopsis[] =
-"usage: remoteexe [-hqV] [-F file] [-i file] [-l user] [-o key=value]\n"
-"                 [-p port] [--accept-new] [--alive sec]\n"
+"usage: remoteexe [-hqV] [-F file] [-i file] [-J destination] [-l user]\n"
+"                 [-o key=value] [-p port] [--accept-new] [--alive sec]\n"
 "                 [--connect-timeout sec] [--format text|json]\n"
 "                 [--kill-grace sec] [--known-hosts file] [--lock]\n"
 "                 [--log path] [--retries n] [--splay sec] [--tee]\n"
@@ -102,11 +102,12 @@ usage_fail(char *const all[], int nall, const struct options *o,
 
 /* An invalid invocation found after START (in ssh_config, say). */
 static void __attribute__((noreturn))
-invalid(const char *msg)
+invalid(char *msg)
 {
 	int status;
 
 	status = run_refused(EX_INVOKE, REASON_USAGE, msg);
+	free(msg);
 	if (!quiet)
 		usage(stderr);
 	exit(status);
@@ -150,6 +151,16 @@ list_option(const char *name, const char *arg, const char **list, int *n,
 	return NULL;
 }
 
+/* -J once: ssh takes more hops as a comma-separated list, not as -J -J. */
+static char *
+jump_option(const char *arg, struct options *o)
+{
+	if (o->jump != NULL)
+		return xstrdup("-J: given twice (separate the hops with commas)");
+	o->jump = arg;
+	return NULL;
+}
+
 #define OFF(field)	offsetof(struct options, field)
 
 /* The options that take a number of seconds (or a count), and its bounds. */
@@ -186,6 +197,8 @@ option(int ch, const char *arg, struct options *o)
 		return NULL;
 	case 'i':
 		return list_option("-i", arg, o->ids, &o->nids, MAXIDS);
+	case 'J':
+		return jump_option(arg, o);
 	case 'l':
 		o->user = arg;
 		return NULL;
@@ -222,7 +235,7 @@ static char *
 bad_option(char *argv[])
 {
 	if (optopt > 0 && optopt < 256)
-		return xasprintf("-%c: %s", optopt, strchr("Filop", optopt) !=
+		return xasprintf("-%c: %s", optopt, strchr("FiJlop", optopt) !=
 		    NULL ? "needs an argument" : "unknown option");
 	return xasprintf("%s: unknown option or missing argument",
 	    argv[optind - 1]);
@@ -230,23 +243,24 @@ bad_option(char *argv[])
 
 /*
  * Parse options, keeping the first error but going on, so that a later
- * --log or --format still counts for the usage record.  -h and -V exit
- * here, unless an option was bad.
+ * --log or --format still counts for the usage record.  *show is 'h' or
+ * 'V' when one of them was given.  Returns the first error, or NULL.
  */
 static char *
-parse_options(int argc, char *argv[], struct options *o)
+parse_options(int argc, char *argv[], struct options *o, int *show)
 {
 	char *e, *first = NULL;
-	int ch, show = 0;
+	int ch;
 
 	options_init(o);
 	o->tee = isatty(STDOUT_FILENO);
+	*show = 0;
 	opterr = 0;
 	/* "+": options end at the host, the command keeps its own flags */
-	while ((ch = getopt_long(argc, argv, "+F:hi:l:o:p:qV", longopts,
+	while ((ch = getopt_long(argc, argv, "+F:hi:J:l:o:p:qV", longopts,
 	    NULL)) != -1) {
 		if (ch == 'h' || ch == 'V')
-			e = (show = ch, NULL);
+			e = (*show = ch, NULL);
 		else if (ch == '?' || ch == ':')
 			e = bad_option(argv);
 		else
@@ -256,16 +270,22 @@ parse_options(int argc, char *argv[], struct options *o)
 		else
 			free(e);
 	}
-	if (first == NULL && show == 'h') {
+	return first;
+}
+
+/* -h and -V print and exit, unless an option was bad. */
+static void
+show_and_exit(int show)
+{
+	if (show == 'h') {
 		usage(stdout);
 		exit(0);
 	}
-	if (first == NULL && show == 'V') {
+	if (show == 'V') {
 		printf("remoteexe %s (libssh2 %s)\n", VERSION,
 		    libssh2_version(0));
 		exit(0);
 	}
-	return first;
 }
 
 /* Keep our own copy: setproctitle(3) may reuse the memory of argv. */
@@ -288,6 +308,7 @@ main(int argc, char *argv[])
 	struct options o;
 	struct settings s;
 	char **all, *e, *params, *command, *msg = NULL;
+	int show, rc;
 
 	all = save_args(argc, argv);
 	setproctitle_init(argc, argv, environ);
@@ -295,8 +316,9 @@ main(int argc, char *argv[])
 	signals_init();
 	run_init();
 
-	if ((e = parse_options(argc, argv, &o)) != NULL)
+	if ((e = parse_options(argc, argv, &o, &show)) != NULL)
 		usage_fail(all + 1, argc - 1, &o, e);
+	show_and_exit(show);
 	argc -= optind;
 	argv += optind;
 	if (argc < 2)
@@ -305,8 +327,11 @@ main(int argc, char *argv[])
 
 	params = join_words(argc, argv);
 	open_log(settings_log(&o), o.format, params);
+	free(params);
 	command = join_words(argc - 1, argv + 1);
-	if (settings_load(&o, argv[0], command, &s, &msg) == -1)
+	rc = settings_load(&o, argv[0], command, &s, &msg);
+	free(command);
+	if (rc == -1)
 		invalid(msg);
 	exit(run(&s));
 }

@@ -425,11 +425,12 @@ run(const struct settings *s)
 	struct ssh *ss;
 	struct cmd *c;
 	enum failure f;
-	char *msg = NULL;
+	char *msg = NULL, *where;
 	int status, sig;
 
-	log_msg("command", "%s@%s:%d %s", t->user, t->host, t->port,
-	    t->command);
+	where = host_port(t->host, t->port);
+	log_msg("command", "%s@%s %s", t->user, where, t->command);
+	free(where);
 	progress_target(&progress, t->user, t->host, t->port);
 	if (s->lock && (status = lock_job(t)) != 0)
 		return status;

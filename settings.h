@@ -19,6 +19,7 @@ struct options {
 	const char	*ids[MAXIDS];		/* -i */
 	int		 nids;
 	const char	*config;		/* -F */
+	const char	*jump;			/* -J */
 	const char	*confopts[MAXCONFOPTS];	/* -o */
 	int		 nconfopts;
 	const char	*log;
@@ -36,18 +37,43 @@ struct options {
 	int		 quiet;
 };
 
-/* Where and as whom to run what. */
+/*
+ * Where and as whom to run what: the target, and each ProxyJump hop on the
+ * way to it, resolved the same way (a hop with its own ssh_config block,
+ * as ssh's "ssh -W" to it would; -l -p -i -o -J apply to the target only,
+ * --known-hosts and --accept-new to every hop).  Every string is
+ * allocated; NULL where the comment says so.
+ */
 struct target {
 	char		 *user;
 	char		 *host;			/* the name to connect to */
 	int		  port;
+	int		  address_family;	/* AF_UNSPEC, AF_INET or AF_INET6
+						   (AddressFamily) */
 	char		**identities;		/* key files, in order */
 	int		  nidentities;
-	int		  use_agent;
+	int		  use_agent;		/* try agent's keys first */
+	char		 *agent;		/* the agent's socket: IdentityAgent,
+						   else $SSH_AUTH_SOCK; NULL: none */
 	char		 *known_hosts;		/* the user's: checked, added to */
-	const char	 *system_known_hosts;
+	char		**known_hosts_files;	/* every file to check: the user's
+						   (known_hosts first), then the
+						   global ones */
+	int		  nknown_hosts_files;
+	char		 *hostkey_alias;	/* HostKeyAlias: the name to look up
+						   in known_hosts instead of host
+						   and port; NULL: none */
 	int		  accept_new;
 	int		  hash_known_hosts;	/* HashKnownHosts yes */
+	/*
+	 * How to reach host:port: at most one of these is set.  ProxyCommand
+	 * is %h %n %p %r expanded, for /bin/sh -c (as ssh, which runs it
+	 * with "exec"); ProxyJump hops are visited in order, jump[0] first,
+	 * the target through the last.  Hops have no command and no hops.
+	 */
+	char		 *proxy_command;	/* NULL: none */
+	struct target	 *jump;			/* NULL: none */
+	int		  njump;
 	char		 *command;
 };
 

@@ -47,14 +47,14 @@ ssh_global_init(void)
 }
 
 static struct lookup *
-lookup_start(const char *host, int port)
+lookup_start(const char *host, int port, int family)
 {
 	struct lookup *lk;
 	struct gaicb *list[1];
 
 	if ((lk = calloc(1, sizeof(*lk))) == NULL)
 		err(1, NULL);
-	lk->hints.ai_family = AF_UNSPEC;
+	lk->hints.ai_family = family;
 	lk->hints.ai_socktype = SOCK_STREAM;
 	snprintf(lk->service, sizeof(lk->service), "%d", port);
 	lk->cb.ar_name = host;
@@ -75,8 +75,8 @@ lookup_start(const char *host, int port)
  * request is left allocated.
  */
 static int
-resolve(const char *host, int port, int64_t deadline, struct addrinfo **res,
-    enum wait *w)
+resolve(const char *host, int port, int family, int64_t deadline,
+    struct addrinfo **res, enum wait *w)
 {
 	struct timespec slice = { 0, 100 * 1000000 };
 	struct lookup *lk;
@@ -84,7 +84,7 @@ resolve(const char *host, int port, int64_t deadline, struct addrinfo **res,
 	int rc;
 
 	*w = W_READY;
-	if ((lk = lookup_start(host, port)) == NULL)
+	if ((lk = lookup_start(host, port, family)) == NULL)
 		return EAI_SYSTEM;
 	list[0] = &lk->cb;
 	while ((rc = gai_error(&lk->cb)) == EAI_INPROGRESS) {
@@ -203,7 +203,8 @@ tcp_connect(const struct target *t, int secs, int *fdp, int64_t *deadline,
 	int gai, fd;
 
 	*deadline = now_ms() + secs * 1000LL;
-	if ((gai = resolve(t->host, t->port, *deadline, &res, &w)) != 0) {
+	if ((gai = resolve(t->host, t->port, t->address_family, *deadline,
+	    &res, &w)) != 0) {
 		if (w == W_SIGNAL)
 			return FAIL_STOPPED;
 		*msg = xasprintf("%s: %s", t->host, w == W_TIMEOUT ?
@@ -358,6 +359,7 @@ authenticate(struct ssh *ss, const struct target *t, struct progress *p,
 	plan.identities = t->identities;
 	plan.nidentities = t->nidentities;
 	plan.use_agent = t->use_agent;
+	plan.agent = t->agent;
 	progress_phase(p, PHASE_AUTH);
 	return auth_run(ss, &plan, deadline, msg);
 }
@@ -367,11 +369,17 @@ static enum failure
 ssh_setup(struct ssh *ss, const struct target *t, const struct limits *l,
     struct progress *p, int64_t deadline, char **msg)
 {
-	const char *files[2] = { t->known_hosts, t->system_known_hosts };
 	struct khosts kh;
 	enum failure f;
 
-	kh_load(&kh, t->host, t->port, files, 2);
+	if (t->hostkey_alias != NULL)
+		kh_load(&kh, t->hostkey_alias, 0,
+		    (const char *const *)t->known_hosts_files,
+		    t->nknown_hosts_files);
+	else
+		kh_load(&kh, t->host, t->port,
+		    (const char *const *)t->known_hosts_files,
+		    t->nknown_hosts_files);
 	progress_phase(p, PHASE_HANDSHAKE);
 	ss->deadline = deadline;
 	if ((f = handshake(ss, t, l, &kh, deadline, msg)) == FAIL_NONE &&

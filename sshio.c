@@ -83,8 +83,14 @@ ssh_init(struct ssh *ss, int fd)
 	if ((ss->session = libssh2_session_init_ex(NULL, NULL, NULL, ss)) ==
 	    NULL)
 		errx(1, "libssh2_session_init failed");
+	/* 1.11.1 deprecates callback_set for callback_set2 */
+#if LIBSSH2_VERSION_NUM >= 0x010b01
+	libssh2_session_callback_set2(ss->session, LIBSSH2_CALLBACK_RECV,
+	    (libssh2_cb_generic *)recv_counted);
+#else
 	libssh2_session_callback_set(ss->session, LIBSSH2_CALLBACK_RECV,
 	    (void *)recv_counted);
+#endif
 	libssh2_session_set_blocking(ss->session, 0);
 }
 

@@ -113,6 +113,15 @@ xstrdup(const char *s)
 	return d;
 }
 
+/* "host:port", or "[host]:port" for an IPv6 address, as ssh writes it. */
+char *
+host_port(const char *host, int port)
+{
+	if (strchr(host, ':') != NULL)
+		return xasprintf("[%s]:%d", host, port);
+	return xasprintf("%s:%d", host, port);
+}
+
 /* The words, joined with single spaces, as ssh(1) joins a command. */
 char *
 join_words(int argc, char *const argv[])

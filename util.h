@@ -25,5 +25,6 @@ char		*join_words(int, char *const []);
 uint64_t	 fnv1a(uint64_t, const char *);
 
 #define FNV1A_INIT	0xcbf29ce484222325ULL
+char		*host_port(const char *, int);
 
 #endif

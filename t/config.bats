@@ -2,25 +2,42 @@
 # ssh_config(5): -F, ~/.ssh/config, -o, Host patterns, first value wins,
 # Include, and what a bad config does. See CONTRACT.md, "Command line".
 # The fixture sshd is reached only through a Host alias: no -p, -i or
-# --known-hosts unless a test is about them.
+# --known-hosts unless a test is about them. ~ is a passwd entry's home:
+# the tests about ~/.ssh run remoteexe as a throwaway user (rxu).
 
 bats_require_minimum_version 1.5.0
 
 load helper
 
-setup_file() { fixture_setup; }
-teardown_file() { fixture_teardown; }
+setup_file() { fixture_setup && pwuser_add; }
+teardown_file() { pwuser_del; fixture_teardown; }
 
-# HOME is shared by the tests of this file: leave it empty.
-teardown() { rm -rf "$HOME/.ssh"; }
+# The user's home is shared by the tests of this file: leave it as it was.
+teardown() {
+	find "$PWHOME/.ssh" -mindepth 1 -delete
+	rm -f "$PWHOME/remoteexe.log" "$PWHOME/config"
+}
 
 # Port 1 on 127.0.0.1: nothing listens there, so a value that should have
 # lost makes the run fail fast instead of passing by accident.
 CLOSED=1
 
 # rxc ARGS...: remoteexe with only --log (and no retries), under a bound.
+# Every test that runs it as root gives -F: root's ~/.ssh is not ours.
 rxc() {
 	timeout 30 "$REMOTEEXE" --retries 0 --log "$LOG" "$@"
+}
+
+# use_pwuser: the rest of the test runs remoteexe as PWUSER (rxu), with
+# files it can read: its log, key and known_hosts.
+use_pwuser() {
+	LOG=$PWHOME/remoteexe.log RX_KEY=$PWKEY RX_KNOWN=$PWKNOWN
+	RXC=rxu
+}
+
+# rxu ARGS...: rxc as PWUSER; HOME points elsewhere, as under cron.
+rxu() {
+	HOME=/ as_pwuser timeout 30 "$PWBIN" --retries 0 --log "$LOG" "$@"
 }
 
 # alias_block [NAME [KNOWN_HOSTS]]: a Host block that reaches the fixture.
@@ -33,11 +50,13 @@ alias_block() {
 		"	UserKnownHostsFile ${2:-$RX_KNOWN}"
 }
 
-# user_config: stdin becomes ~/.ssh/config, which ssh wants private.
+# user_config [FILE]: stdin becomes PWUSER's FILE (default ~/.ssh/config),
+# private, as ssh wants it.
 user_config() {
-	mkdir -p -m 700 "$HOME/.ssh"
-	cat >"$HOME/.ssh/config"
-	chmod 600 "$HOME/.ssh/config"
+	local f=${1:-$PWHOME/.ssh/config}
+	cat >"$f"
+	chown "$PWUID:$PWGID" "$f"
+	chmod 600 "$f"
 }
 
 # assert_ran_on_fixture: the command record names the fixture's port.
@@ -81,21 +100,8 @@ assert_hostkey_added() {
 	assert_output "[127.0.0.1]:$SSHD_PORT $(cut -d' ' -f1,2 "$FIX/host_ed25519.pub")"
 }
 
-# assert_config_error MESSAGE ARGS...: remoteexe ARGS exits 10 without
-# running anything, and logs exactly START, the error, stats and END.
-assert_config_error() {
-	local msg=$1
-	shift
-	run --separate-stderr rxc "$@" fix touch "$BATS_TEST_TMPDIR/ran"
-	assert_failure 10
-	assert_file_not_exists "$BATS_TEST_TMPDIR/ran"
-	[[ $stderr == *"$msg"* ]] || fail "stderr does not say $msg: $stderr"
-	run records
-	assert_output "START,-,fix touch $BATS_TEST_TMPDIR/ran
-error,$msg
-stats,elapsed=S out=0 err=0 attempts=0 reason=usage
-END,10,fix touch $BATS_TEST_TMPDIR/ran"
-}
+# The runner of assert_config_error (helper.bash); use_pwuser sets rxu.
+RXC=rxc
 
 # --- where the values come from -----------------------------------------
 
@@ -107,8 +113,9 @@ END,10,fix touch $BATS_TEST_TMPDIR/ran"
 }
 
 @test "~/.ssh/config is read when there is no -F" {
+	use_pwuser
 	alias_block | user_config
-	run rxc fix echo hi
+	run rxu fix echo hi
 	assert_success
 	assert_ran_on_fixture
 	run log_records out
@@ -116,17 +123,22 @@ END,10,fix touch $BATS_TEST_TMPDIR/ran"
 }
 
 @test "-F replaces ~/.ssh/config: the default file is then not read" {
+	use_pwuser
 	alias_block | user_config
-	printf 'Host fix\n\tPort %s\n' "$CLOSED" >"$BATS_TEST_TMPDIR/config"
-	alias_block >>"$BATS_TEST_TMPDIR/config"
-	run rxc -F "$BATS_TEST_TMPDIR/config" fix true
+	{
+		printf 'Host fix\n\tPort %s\n' "$CLOSED"
+		alias_block
+	} | user_config "$PWHOME/config"
+	run rxu -F "$PWHOME/config" fix true
 	assert_failure 255
 	run log_records command
 	assert_output "$RX_USER@127.0.0.1:$CLOSED true"
 }
 
 @test "a missing ~/.ssh/config is fine" {
-	run rx 127.0.0.1 echo hi
+	use_pwuser
+	run rxu -p "$SSHD_PORT" -i "$RX_KEY" --known-hosts "$RX_KNOWN" \
+		"$RX_USER@127.0.0.1" echo hi
 	assert_success
 	run log_records out
 	assert_output "hi"
@@ -175,14 +187,17 @@ END,10,fix touch $BATS_TEST_TMPDIR/ran"
 	assert_config_reaches_fixture fix.example.com
 }
 
-@test "the host is matched in lower case, as ssh does" {
-	alias_block >"$BATS_TEST_TMPDIR/config"
+@test "Host patterns match the host as typed, case-sensitively, as ssh does" {
+	{
+		printf 'Host fix\n\tPort %s\n' "$CLOSED"
+		alias_block FIX
+	} >"$BATS_TEST_TMPDIR/config"
 	assert_config_reaches_fixture FIX
 }
 
-@test "Match all applies to every host; other Match criteria never apply" {
+@test "Match all applies to every host; a Match host block for another host does not" {
 	{
-		printf 'Match host fix\n\tPort %s\n' "$CLOSED"
+		printf 'Match host other\n\tPort %s\n' "$CLOSED"
 		printf 'Match all\n'
 		alias_block | tail -n +2
 	} >"$BATS_TEST_TMPDIR/config"
@@ -190,22 +205,29 @@ END,10,fix touch $BATS_TEST_TMPDIR/ran"
 }
 
 @test "Include reads the files its glob matches, in order, relative to ~/.ssh" {
-	mkdir -p -m 700 "$HOME/.ssh/conf.d"
-	alias_block >"$HOME/.ssh/conf.d/10-fix.conf"
-	printf 'Host *\n\tPort %s\n' "$CLOSED" >"$HOME/.ssh/conf.d/20-all.conf"
-	printf 'Host fix\n\tPort %s\n' "$CLOSED" >"$HOME/.ssh/conf.d/05-fix.off"
-	printf 'Include conf.d/*.conf\n' >"$BATS_TEST_TMPDIR/config"
-	assert_config_reaches_fixture fix
+	use_pwuser
+	install -d -m 700 -o "$PWUID" -g "$PWGID" "$PWHOME/.ssh/conf.d"
+	alias_block | user_config "$PWHOME/.ssh/conf.d/10-fix.conf"
+	printf 'Host *\n\tPort %s\n' "$CLOSED" |
+		user_config "$PWHOME/.ssh/conf.d/20-all.conf"
+	printf 'Host fix\n\tPort %s\n' "$CLOSED" |
+		user_config "$PWHOME/.ssh/conf.d/05-fix.off"
+	printf 'Include conf.d/*.conf\n' | user_config "$PWHOME/config"
+	run rxu -F "$PWHOME/config" fix true
+	assert_success
+	assert_ran_on_fixture
 }
 
 @test "an Include inside a Host block that does not match is not applied" {
-	mkdir -p -m 700 "$HOME/.ssh"
-	printf 'Port %s\n' "$CLOSED" >"$HOME/.ssh/other"
+	use_pwuser
+	printf 'Port %s\n' "$CLOSED" | user_config "$PWHOME/.ssh/other"
 	{
 		printf 'Host other\n\tInclude other\n'
 		alias_block
-	} >"$BATS_TEST_TMPDIR/config"
-	assert_config_reaches_fixture fix
+	} | user_config "$PWHOME/config"
+	run rxu -F "$PWHOME/config" fix true
+	assert_success
+	assert_ran_on_fixture
 }
 
 @test "%h in IdentityFile is the HostName connected to" {
@@ -242,23 +264,25 @@ END,10,fix touch $BATS_TEST_TMPDIR/ran"
 }
 
 @test "a malformed line in an included file names the included file and its line" {
-	mkdir -p -m 700 "$HOME/.ssh"
-	printf '# one\nUser "unterminated\n' >"$HOME/.ssh/bad"
-	printf 'Include bad\n' >"$BATS_TEST_TMPDIR/config"
-	assert_config_error "$HOME/.ssh/bad:2: User: unterminated quote" \
-		-F "$BATS_TEST_TMPDIR/config"
+	use_pwuser
+	printf '# one\nUser "unterminated\n' | user_config "$PWHOME/.ssh/bad"
+	printf 'Include bad\n' | user_config "$PWHOME/config"
+	assert_config_error "$PWHOME/.ssh/bad:2: User: unterminated quote" \
+		-F "$PWHOME/config"
 }
 
 @test "a malformed ~/.ssh/config fails with 10 too" {
+	use_pwuser
 	printf 'Host fix\n\tPort\n' | user_config
-	assert_config_error "$HOME/.ssh/config:2: Port: missing value"
+	assert_config_error "$PWHOME/.ssh/config:2: Port: missing value"
 }
 
 @test "a ~/.ssh/config that another user may write is refused with 10, as ssh does" {
+	use_pwuser
 	alias_block | user_config
-	chmod 620 "$HOME/.ssh/config"
+	chmod 620 "$PWHOME/.ssh/config"
 	assert_config_error \
-		"$HOME/.ssh/config: bad owner or permissions (another user may write it)"
+		"$PWHOME/.ssh/config: bad owner or permissions (another user may write it)"
 }
 
 @test "a missing -F file fails with 10" {
@@ -308,9 +332,11 @@ END,10,fix touch $BATS_TEST_TMPDIR/ran"
 # --- cron ---------------------------------------------------------------
 
 @test "under cron's empty environment an alias of ~/.ssh/config works and stdout stays empty" {
+	use_pwuser
 	alias_block | user_config
-	run --separate-stderr timeout 30 env -i PATH=/usr/bin:/bin \
-		HOME="$HOME" "$REMOTEEXE" --log "$LOG" fix echo hi
+	run --separate-stderr timeout 30 env -i PATH=/usr/bin:/bin HOME=/ \
+		setpriv --reuid="$PWUID" --regid="$PWGID" --init-groups -- \
+		"$PWBIN" --log "$LOG" fix echo hi
 	assert_success
 	assert_output ""
 	[ -z "$stderr" ] || fail "stderr: $stderr"

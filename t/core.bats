@@ -16,7 +16,7 @@ rxk() {
 
 # rxn ARGS...: like rx without --log.
 rxn() {
-	timeout 60 "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+	timeout 60 "$REMOTEEXE" -F none -p "$SSHD_PORT" -i "$RX_KEY" \
 		--known-hosts "$RX_KNOWN" "$@"
 }
 
@@ -75,7 +75,7 @@ END,0,127.0.0.1 echo hi"
 @test "all records of one run carry remoteexe's pid" {
 	# sh execs remoteexe, so the pid it prints is remoteexe's.
 	timeout 60 sh -c 'echo $$ >"$0.pid"; exec "$@"' "$BATS_TEST_TMPDIR/rx" \
-		"$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" --known-hosts "$RX_KNOWN" \
+		"$REMOTEEXE" -F none -p "$SSHD_PORT" -i "$RX_KEY" --known-hosts "$RX_KNOWN" \
 		--log "$LOG" 127.0.0.1 'echo a; echo b >&2'
 	local pid
 	pid=$(cat "$BATS_TEST_TMPDIR/rx.pid")
@@ -98,7 +98,7 @@ END,0,127.0.0.1 echo hi"
 }
 
 @test "a remote command that reads stdin gets end-of-file at once" {
-	run timeout 30 "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+	run timeout 30 "$REMOTEEXE" -F none -p "$SSHD_PORT" -i "$RX_KEY" \
 		--known-hosts "$RX_KNOWN" --log "$LOG" 127.0.0.1 'cat; echo done' </dev/zero
 	assert_success
 	run log_records out
@@ -592,7 +592,7 @@ two"
 	local port start
 	port=$(closed_port)
 	start=$EPOCHREALTIME
-	run --separate-stderr timeout 30 "$REMOTEEXE" -p "$port" -i "$RX_KEY" \
+	run --separate-stderr timeout 30 "$REMOTEEXE" -F none -p "$port" -i "$RX_KEY" \
 		--known-hosts "$RX_KNOWN" --log "$LOG" --retries 0 127.0.0.1 true
 	assert_failure 255
 	awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { exit !(e - s < 5) }' ||
@@ -607,7 +607,7 @@ two"
 @test "a refused connection still logs START first, an error, and END last" {
 	local port
 	port=$(closed_port)
-	run timeout 30 "$REMOTEEXE" -p "$port" -i "$RX_KEY" \
+	run timeout 30 "$REMOTEEXE" -F none -p "$port" -i "$RX_KEY" \
 		--known-hosts "$RX_KNOWN" --log "$LOG" --retries 0 127.0.0.1 true
 	assert_failure 255
 	run records
@@ -618,7 +618,7 @@ two"
 
 @test "an unknown client key fails with 255, says authentication failed for the user, reason=ssh:auth" {
 	ssh-keygen -q -t ed25519 -N '' -C stranger -f "$BATS_TEST_TMPDIR/stranger"
-	run timeout 60 "$REMOTEEXE" -p "$SSHD_PORT" -i "$BATS_TEST_TMPDIR/stranger" \
+	run timeout 60 "$REMOTEEXE" -F none -p "$SSHD_PORT" -i "$BATS_TEST_TMPDIR/stranger" \
 		--known-hosts "$RX_KNOWN" --log "$LOG" 127.0.0.1 touch "$BATS_TEST_TMPDIR/ran"
 	assert_failure 255
 	assert_file_not_exists "$BATS_TEST_TMPDIR/ran"
@@ -629,15 +629,33 @@ two"
 	assert_output --regexp ' reason=ssh:auth$'
 }
 
-@test "an RSA key fails with 255 and a message that mentions ed25519" {
+# rsa_run: an RSA key the server accepts; remoteexe logs in with it only.
+rsa_run() {
 	ssh-keygen -q -t rsa -b 2048 -N '' -C rsa -f "$BATS_TEST_TMPDIR/rsa"
 	cat "$BATS_TEST_TMPDIR/rsa.pub" >>"$FIX/authorized_keys"
-	run --separate-stderr timeout 60 "$REMOTEEXE" -p "$SSHD_PORT" \
+	run --separate-stderr timeout 60 "$REMOTEEXE" -F none -p "$SSHD_PORT" \
 		-i "$BATS_TEST_TMPDIR/rsa" --known-hosts "$RX_KNOWN" --log "$LOG" \
 		127.0.0.1 true
+}
+
+# libssh2_1_10: remoteexe runs with libssh2 1.10, which signs RSA keys only
+# with ssh-rsa (SHA-1).
+libssh2_1_10() {
+	[[ $("$REMOTEEXE" -V) == *"(libssh2 1.10."* ]]
+}
+
+@test "with libssh2 1.10 an RSA key fails with 255, and the message names ed25519 and libssh2 1.11" {
+	libssh2_1_10 || skip "libssh2 1.11 and later sign with rsa-sha2-256"
+	rsa_run
 	assert_failure 255
 	run log_records error
-	assert_output --partial ed25519
+	assert_output "authentication as $RX_USER to 127.0.0.1 port $SSHD_PORT failed; tried: $BATS_TEST_TMPDIR/rsa; libssh2 1.10.0 signs RSA keys only with ssh-rsa (SHA-1), which this server refuses: use an ed25519 key (ssh-keygen -t ed25519), or build remoteexe with libssh2 1.11 or later, which signs with rsa-sha2-256"
+}
+
+@test "with libssh2 1.11 and later an RSA key logs in" {
+	! libssh2_1_10 || skip "libssh2 1.10 signs RSA keys only with ssh-rsa"
+	rsa_run
+	assert_success
 }
 
 @test "the seed's pipeline counts two failed runs of one job as 2 END,255" {
@@ -645,7 +663,7 @@ two"
 	port=$(closed_port)
 	local i
 	for i in 1 2; do
-		run timeout 30 "$REMOTEEXE" -p "$port" -i "$RX_KEY" \
+		run timeout 30 "$REMOTEEXE" -F none -p "$port" -i "$RX_KEY" \
 			--known-hosts "$RX_KNOWN" --log "$LOG" --retries 0 \
 			127.0.0.1 /bin/job.sh
 		assert_failure 255
@@ -659,7 +677,8 @@ two"
 	port=$(closed_port)
 	rx 127.0.0.1 true
 	rx 127.0.0.1 exit 4 || true
-	timeout 30 "$REMOTEEXE" -p "$port" --log "$LOG" --retries 0 127.0.0.1 true || true
+	timeout 30 "$REMOTEEXE" -F none -i "$RX_KEY" --known-hosts "$RX_KNOWN" \
+		-p "$port" --log "$LOG" --retries 0 127.0.0.1 true || true
 	run sh -c "grep -o 'reason=[a-z:]*' \"\$1\" | sort | uniq -c" sh "$LOG"
 	assert_line --index 0 --regexp '^ *2 reason=exit$'
 	assert_line --index 1 --regexp '^ *1 reason=ssh:connect$'
@@ -687,7 +706,7 @@ two"
 	local i args=()
 	for i in $(seq 1 31); do args+=(-i "$BATS_TEST_TMPDIR/none$i"); done
 	for i in $(seq 1 8); do args+=(-o "IdentityFile=$BATS_TEST_TMPDIR/cfg$i"); done
-	run timeout 60 "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+	run timeout 60 "$REMOTEEXE" -F none -p "$SSHD_PORT" -i "$RX_KEY" \
 		--known-hosts "$RX_KNOWN" --log "$LOG" "${args[@]}" 127.0.0.1 true
 	assert_success
 }

@@ -481,7 +481,7 @@ start_ignoring_term() {
 @test "--alive below 3 seconds is a usage error" {
 	run rxt 30 --alive 2 127.0.0.1 true
 	assert_equal "$status" 10
-	assert_equal "$(last_record)" "END,10,-p $SSHD_PORT -i $RX_KEY --known-hosts $RX_KNOWN --log $LOG --alive 2 127.0.0.1 true"
+	assert_equal "$(last_record)" "END,10,-F none -p $SSHD_PORT -i $RX_KEY --known-hosts $RX_KNOWN --log $LOG --alive 2 127.0.0.1 true"
 }
 
 @test "SIGUSR1 logs a state record with phase=running and the run goes on to END,0" {
@@ -572,8 +572,9 @@ splay_delays() {
 	port=$(closed_port)
 	for c in "$@"; do
 		i=$((i + 1))
-		timeout 30 "$REMOTEEXE" -q -p "$port" --retries 0 --splay "$sec" \
-			--log "$T/splay.$i.log" 127.0.0.1 "$c" 3>&- &
+		timeout 30 "$REMOTEEXE" -F none -i "$RX_KEY" \
+			--known-hosts "$RX_KNOWN" -q -p "$port" --retries 0 \
+			--splay "$sec" --log "$T/splay.$i.log" 127.0.0.1 "$c" 3>&- &
 		pids+=($!)
 	done
 	wait "${pids[@]}" || true

@@ -13,7 +13,13 @@
 #	RX_KEY		client private key (ed25519), authorized for the current user
 #	RX_KNOWN	known_hosts with the host key as [127.0.0.1]:PORT
 #	RX_USER		remote user (the current user)
-#	HOME		$FIX/home: an empty home, so no ~/.ssh/config leaks in
+#	HOME		$FIX/home, empty; remoteexe ignores it, as ssh does: ~
+#			is the passwd entry's home. A test about ~ runs
+#			remoteexe as a throwaway user (pwuser_add, as_pwuser);
+#			every other run gives -F, -i and --known-hosts, so
+#			that the caller's real ~/.ssh is never read
+#	REMOTEEXE_SYSTEM_CONFIG  an empty file, read instead of
+#			/etc/ssh/ssh_config by runs without -F
 # rx ARGS...		runs remoteexe against the fixture, logging to $LOG,
 #			under timeout ${RX_TIMEOUT:-60}
 # RX_OPTS		array: the options rx passes (set by setup; rx_opts
@@ -52,7 +58,7 @@ setup() {
 # rx_opts: set RX_OPTS from SSHD_PORT, RX_KEY, RX_KNOWN and LOG as they are
 # now. A runner declares "local RX_OPTS" first, so the test's copy stays.
 rx_opts() {
-	RX_OPTS=(-p "$SSHD_PORT" -i "$RX_KEY" --known-hosts "$RX_KNOWN"
+	RX_OPTS=(-F none -p "$SSHD_PORT" -i "$RX_KEY" --known-hosts "$RX_KNOWN"
 		--log "$LOG")
 }
 
@@ -85,6 +91,72 @@ assert_log_grammar() {
 	local bad
 	bad=$(grep -Evn "$RECORD_RE" "${1:-$LOG}" | head -n 5)
 	[ -z "$bad" ] || fail "lines outside the record grammar: $bad"
+}
+
+# --- a real passwd home ---------------------------------------------------
+# remoteexe takes ~ from the passwd entry, as ssh does; root's is /root,
+# which the tests never touch. pwuser_add (in setup_file) adds a throwaway
+# system user whose home is in a temp dir, and exports:
+#	PWUSER PWUID PWGID	its name and ids
+#	PWHOME			its home (mode 700, its own), with ~/.ssh (700)
+#	PWBIN			a copy of remoteexe it can run
+#	PWKEY PWKNOWN		its copies of RX_KEY and RX_KNOWN (outside ~/.ssh)
+#	REMOTEEXE_SYSTEM_CONFIG	an empty file it can read
+# pwuser_del (in teardown_file) removes exactly that user and the temp dir.
+# The fixture sshd cannot read its authorized_keys as that user, so runs
+# log in as RX_USER (root@...).
+pwuser_add() {
+	local base
+	[ "$(id -u)" -eq 0 ] || { echo "pwuser_add: needs root" >&2; return 1; }
+	base=$(mktemp -d "${TMPDIR:-/tmp}/remoteexe-pw.XXXXXX") || return 1
+	chmod 755 "$base"
+	PWBASE=$base PWUSER=rxt$$$RANDOM
+	useradd -r -M -d "$base/home" -s /bin/sh -p '*' \
+		-c 'remoteexe test' "$PWUSER" || return 1
+	PWUID=$(id -u "$PWUSER") PWGID=$(id -g "$PWUSER") PWHOME=$base/home
+	PWBIN=$base/remoteexe PWKEY=$PWHOME/key PWKNOWN=$PWHOME/known_hosts
+	export PWBASE PWUSER PWUID PWGID PWHOME PWBIN PWKEY PWKNOWN
+	export REMOTEEXE_SYSTEM_CONFIG=$base/ssh_config.system
+	install -m 644 /dev/null "$REMOTEEXE_SYSTEM_CONFIG" &&
+	install -m 755 "$REMOTEEXE" "$PWBIN" &&
+	install -d -m 700 -o "$PWUID" -g "$PWGID" "$PWHOME" "$PWHOME/.ssh" &&
+	install -m 600 -o "$PWUID" -g "$PWGID" "$RX_KEY" "$PWKEY" &&
+	install -m 600 -o "$PWUID" -g "$PWGID" "$RX_KNOWN" "$PWKNOWN"
+}
+
+pwuser_del() {
+	if [ -n "${PWUSER:-}" ] && id -u "$PWUSER" >/dev/null 2>&1; then
+		userdel "$PWUSER"
+	fi
+	[ -z "${PWBASE:-}" ] || rm -rf "$PWBASE"
+	PWUSER= PWBASE=
+}
+
+# as_pwuser CMD...: run CMD as PWUSER, environment unchanged (HOME too).
+as_pwuser() {
+	setpriv --reuid="$PWUID" --regid="$PWGID" --init-groups -- "$@"
+}
+
+# pw_install MODE FILE DEST: copy FILE to DEST, owned by PWUSER.
+pw_install() {
+	install -m "$1" -o "$PWUID" -g "$PWGID" "$2" "$3"
+}
+
+# assert_config_error MESSAGE ARGS...: "$RXC" ARGS fix touch FILE (RXC:
+# the test file's runner) exits 10 without running anything, says MESSAGE
+# on stderr, and logs exactly START, the error record, stats and END.
+assert_config_error() {
+	local msg=$1 ran=$BATS_TEST_TMPDIR/ran
+	shift
+	run --separate-stderr "${RXC:?the runner}" "$@" fix touch "$ran"
+	assert_failure 10
+	assert_file_not_exists "$ran"
+	[[ $stderr == *"$msg"* ]] || fail "stderr does not say $msg: $stderr"
+	run records
+	assert_output "START,-,fix touch $ran
+error,$msg
+stats,elapsed=S out=0 err=0 attempts=0 reason=usage
+END,10,fix touch $ran"
 }
 
 # closed_port: a port on 127.0.0.1 where nothing listens.

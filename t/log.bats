@@ -336,7 +336,7 @@ cron_rx() {
 		[ -z "${!v:-}" ] || keep+=("$v=${!v}")
 	done
 	env -i PATH=/usr/bin:/bin HOME="$HOME" "${keep[@]}" timeout 60 \
-		"$REMOTEEXE" -i "$RX_KEY" --known-hosts "$RX_KNOWN" --log "$LOG" "$@"
+		"$REMOTEEXE" -F none -i "$RX_KEY" --known-hosts "$RX_KNOWN" --log "$LOG" "$@"
 }
 
 @test "under cron's environment a successful run is silent and logged" {

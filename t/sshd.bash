@@ -2,6 +2,7 @@
 # t/sshd.bash: a throwaway OpenSSH sshd on 127.0.0.1 (a free port, its own
 # host and client keys, its own directory) and the record grammar, shared by
 # the tests (t/helper.bash) and the tools (bench.sh, burst.sh, demo.sh).
+# SSHD_ADDR=::1 puts it on the IPv6 loopback instead.
 # Plain bash, no bats:
 #
 #	. t/sshd.bash
@@ -11,12 +12,17 @@
 #
 # fixture_start sets and exports:
 #	FIX		DIR (everything lives there)
-#	SSHD_PORT	port sshd listens on (SSHD_ADDR only)
+#	SSHD_PORT	port sshd listens on (SSHD_ADDR, 127.0.0.1 by default)
 #	SSHD_PID	the listening sshd's pid (sessions are its children)
-#	RX_KEY		client private key (ed25519), authorized for the current user
+#	RX_KEY		client private key (ed25519), authorized for every user
 #	RX_KNOWN	known_hosts holding the host key as [SSHD_ADDR]:PORT
 #	RX_USER		remote user (the current user)
-#	HOME		$FIX/home: an empty home, so no ~/.ssh/config leaks in
+#	HOME		$FIX/home: an empty directory. remoteexe, as ssh, takes
+#			~ from the passwd entry, not from $HOME: runs that must
+#			not read the caller's ~/.ssh pass -F none (or a file),
+#			-i and --known-hosts
+#	REMOTEEXE_SYSTEM_CONFIG  $FIX/ssh_config.system, empty: runs without
+#			-F read it instead of /etc/ssh/ssh_config
 # and sets SSH_CMD, an array: ssh with the same key, known_hosts and port
 # (append USER@127.0.0.1 and the command).
 #
@@ -27,9 +33,10 @@
 # sshd re-executes itself, so it must be started by its absolute path.
 SSHD=${SSHD:-/usr/sbin/sshd}
 
-# The record grammar of CONTRACT.md, as an extended regex.
+# The record grammar of CONTRACT.md, as an extended regex. An IPv6 host is
+# written [addr]:port in the command record.
 # shellcheck disable=SC2034  # for the scripts that source this file
-RECORD_RE='^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\]\[[0-9]+\] (START,-,.*|command,[^@ ]+@[^: ]+:[0-9]+ .*|out,.*|err,.*|out\+,.*|err\+,.*|retry,[0-9]+,.*|hostkey,added .*|signal,[A-Z0-9]+|state,.*|error,.*|stats,elapsed=[0-9]+\.[0-9]{3} out=[0-9]+ err=[0-9]+ attempts=[0-9]+ reason=[a-z:A-Z0-9]+|END,[0-9]+,.*)$'
+RECORD_RE='^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\]\[[0-9]+\] (START,-,.*|command,[^@ ]+@([^]:[ ]+|\[[0-9A-Fa-f:.]+(%[^] ]+)?\]):[0-9]+ .*|out,.*|err,.*|out\+,.*|err\+,.*|retry,[0-9]+,.*|hostkey,added .*|signal,[A-Z0-9]+|state,.*|error,.*|stats,elapsed=[0-9]+\.[0-9]{3} out=[0-9]+ err=[0-9]+ attempts=[0-9]+ reason=[a-z:A-Z0-9]+|END,[0-9]+,.*)$'
 
 # sshd_write_config DIR PORT [EXTRA LINE...]: DIR/sshd_config for the keys
 # in DIR, listening on SSHD_ADDR:PORT only.  $SSHD_APPEND (Match blocks,
@@ -49,6 +56,7 @@ sshd_write_config() {
 		StrictModes no
 		UsePAM no
 		PasswordAuthentication no
+		PermitUserRC no
 		KbdInteractiveAuthentication no
 		PermitRootLogin prohibit-password
 		LogLevel VERBOSE
@@ -127,9 +135,11 @@ fixture_start() {
 	RX_KEY=$FIX/id_ed25519 RX_KNOWN=$FIX/known_hosts RX_USER=$(id -un)
 	export RX_KEY RX_KNOWN RX_USER
 	export HOME=$FIX/home
+	: >"$FIX/ssh_config.system"
+	export REMOTEEXE_SYSTEM_CONFIG=$FIX/ssh_config.system
 	unset SSH_AUTH_SOCK REMOTEEXE_LOG
 	# shellcheck disable=SC2034  # for the scripts that source this file
-	SSH_CMD=(ssh -o BatchMode=yes -o UserKnownHostsFile="$RX_KNOWN"
+	SSH_CMD=(ssh -F none -o BatchMode=yes -o UserKnownHostsFile="$RX_KNOWN"
 		-o IdentitiesOnly=yes -i "$RX_KEY" -p "$SSHD_PORT")
 }
 

@@ -241,7 +241,7 @@ timed() {
 rx() {
 	local log=$1
 	shift
-	timeout -k "$KG" "$TO" "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+	timeout -k "$KG" "$TO" "$REMOTEEXE" -F none -p "$SSHD_PORT" -i "$RX_KEY" \
 		--known-hosts "$RX_KNOWN" --log "$log" 127.0.0.1 "$@" \
 		>/dev/null 2>>"$W/rx.stderr"
 }
@@ -252,7 +252,7 @@ rx_tm() {
 	local tf=$1 log=$2
 	shift 2
 	/usr/bin/time -f '%e %U %S %M' -o "$tf" timeout -k "$KG" "$TO" \
-		"$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+		"$REMOTEEXE" -F none -p "$SSHD_PORT" -i "$RX_KEY" \
 		--known-hosts "$RX_KNOWN" --log "$log" 127.0.0.1 "$@" \
 		>/dev/null 2>>"$W/rx.stderr"
 }

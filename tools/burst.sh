@@ -47,7 +47,8 @@ burst() {
 				"echo \$\$ >> $W/count.$name" \
 				</dev/null >/dev/null 2>>"$W/stderr.$name" &
 		else
-			timeout -k 20 "$T" "$REMOTEEXE" -p "$SSHD_PORT" -i "$RX_KEY" \
+			timeout -k 20 "$T" "$REMOTEEXE" -F none -p "$SSHD_PORT" \
+				-i "$RX_KEY" \
 				--known-hosts "$RX_KNOWN" --log "$W/log.$name" \
 				127.0.0.1 "echo \$\$ >> $W/count.$name" \
 				</dev/null >/dev/null 2>>"$W/stderr.$name" &

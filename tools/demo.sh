@@ -67,8 +67,8 @@ echo
 dir=$(mktemp -d "${TMPDIR:-/tmp}/remoteexe-demo.XXXXXX") || exit 1
 fixture_cleanup_on_exit demo "$dir"
 
-# Also sets HOME to an empty dir and unsets SSH_AUTH_SOCK and REMOTEEXE_LOG:
-# no ~/.ssh/config, agent or REMOTEEXE_LOG of the caller leaks in.
+# Also unsets SSH_AUTH_SOCK and REMOTEEXE_LOG: no agent or REMOTEEXE_LOG of
+# the caller leaks in; -F none keeps the caller's ~/.ssh/config out.
 fixture_start "$dir" || exit 1
 port=$SSHD_PORT
 echo "demo: sshd (pid $SSHD_PID) listening on 127.0.0.1:$port," \
@@ -78,9 +78,11 @@ key=$RX_KEY known=$RX_KNOWN log=$dir/demo.log
 
 # job COMMAND: run remoteexe against the demo sshd, showing the command line.
 job() {
-	printf '\n$ ./remoteexe -p %s -i %s --known-hosts %s --log %s 127.0.0.1 %s\n' \
-	    "$port" "$key" "$known" "$log" "'$1'"
-	./remoteexe -p "$port" -i "$key" --known-hosts "$known" --log "$log" \
+	printf '\n$ ./remoteexe -F none -p %s -i %s --known-hosts %s --log %s' \
+	    "$port" "$key" "$known" "$log"
+	printf ' 127.0.0.1 %s\n' "'$1'"
+	./remoteexe -F none -p "$port" -i "$key" --known-hosts "$known" \
+	    --log "$log" \
 	    127.0.0.1 "$1"
 	rc=$?
 	echo "exit status: $rc"
