@@ -3,11 +3,11 @@
 PROG=	remoteexe
 REPORT=	remoteexe-report
 SRCS=	remoteexe.c settings.c config.c run.c progress.c signals.c diag.c \
-	ssh.c sshio.c auth.c hostkey.c kexprobe.c channel.c pump.c remote.c \
+	dial.c tcp.c ssh.c sshio.c auth.c hostkey.c kexprobe.c channel.c pump.c remote.c \
 	log.c base64.c sha1.c match.c util.c
 OBJS=	${SRCS:.c=.o}
 HDRS=	settings.h config.h run.h progress.h signals.h diag.h failure.h \
-	ssh.h sshio.h auth.h hostkey.h kexprobe.h channel.h pump.h remote.h \
+	dial.h tcp.h ssh.h sshio.h auth.h hostkey.h kexprobe.h channel.h pump.h remote.h \
 	log.h base64.h sha1.h match.h util.h
 
 PREFIX?=	/usr/local

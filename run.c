@@ -16,6 +16,7 @@
 
 #include "channel.h"
 #include "diag.h"
+#include "dial.h"
 #include "log.h"
 #include "progress.h"
 #include "run.h"
@@ -280,16 +281,16 @@ retryable(enum failure f)
 
 /* One attempt: connect, then start the command. */
 static enum failure
-attempt(const struct settings *s, struct ssh **ssp, struct cmd **cp,
+attempt(const struct settings *s, struct conn *conn, struct cmd **cp,
     char **msg)
 {
 	enum failure f;
 
 	*cp = NULL;
-	if ((f = ssh_open(&s->target, &s->limits, &progress, ssp, msg)) !=
+	if ((f = dial(&s->target, &s->limits, &progress, conn, msg)) !=
 	    FAIL_NONE)
 		return f;
-	return channel_start(*ssp, s, &progress, cp, msg);
+	return channel_start(conn->ss, s, &progress, cp, msg);
 }
 
 /*
@@ -297,7 +298,7 @@ attempt(const struct settings *s, struct ssh **ssp, struct cmd **cp,
  * run.  Returns the running command, or NULL with *status set.
  */
 static struct cmd *
-start_job(const struct settings *s, struct ssh **ssp, int *status)
+start_job(const struct settings *s, struct conn *conn, int *status)
 {
 	struct cmd *c;
 	enum failure f;
@@ -305,11 +306,10 @@ start_job(const struct settings *s, struct ssh **ssp, int *status)
 	int64_t delay;
 
 	for (progress.attempt = 1;; progress.attempt++) {
-		if ((f = attempt(s, ssp, &c, &msg)) == FAIL_NONE)
+		if ((f = attempt(s, conn, &c, &msg)) == FAIL_NONE)
 			return c;
 		channel_free(c);
-		ssh_close(*ssp);
-		*ssp = NULL;
+		dial_close(conn);
 		if (f == FAIL_STOPPED)
 			*status = stopped(signals_first());
 		else if (!retryable(f) || progress.attempt > s->limits.retries)
@@ -422,7 +422,7 @@ run(const struct settings *s)
 {
 	const struct target *t = &s->target;
 	struct result r;
-	struct ssh *ss;
+	struct conn conn;
 	struct cmd *c;
 	enum failure f;
 	char *msg = NULL, *where;
@@ -436,11 +436,11 @@ run(const struct settings *s)
 		return status;
 	if ((sig = splay_wait(s)) != 0)
 		return stopped(sig);
-	if ((c = start_job(s, &ss, &status)) == NULL)
+	if ((c = start_job(s, &conn, &status)) == NULL)
 		return status;
 	f = channel_run(c, &r, &msg);
 	channel_free(c);
-	ssh_close(ss);
+	dial_close(&conn);
 	if (f == FAIL_STOPPED)
 		status = stopped(signals_first());
 	else if (f != FAIL_NONE)

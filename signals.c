@@ -59,6 +59,39 @@ signals_init(void)
 		err(1, "signal");
 }
 
+/*
+ * In a helper child of ours (a ProxyJump hop's relay, the ProxyCommand's
+ * logger): the run's signals are the parent's business, so they are
+ * ignored here, and the child waits on a signal pipe of its own.
+ */
+void
+signals_child(void)
+{
+	const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGUSR1 };
+	size_t i;
+
+	for (i = 0; i < NITEMS(sigs); i++)
+		if (signal(sigs[i], SIG_IGN) == SIG_ERR)
+			err(1, "signal");
+	close(sigpipe[0]);
+	close(sigpipe[1]);
+	if (pipe2(sigpipe, O_NONBLOCK | O_CLOEXEC) == -1)
+		err(1, "pipe");
+	progress = NULL;
+}
+
+/* Default dispositions for a program we start (the ProxyCommand). */
+void
+signals_default(void)
+{
+	const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGPIPE,
+	    SIGALRM };
+	size_t i;
+
+	for (i = 0; i < NITEMS(sigs); i++)
+		(void)signal(sigs[i], SIG_DFL);
+}
+
 /* Readable when a signal arrived (for waits outside wait_fd()). */
 int
 signals_fd(void)

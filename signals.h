@@ -21,6 +21,8 @@ enum wait {
 
 void	 signals_init(void);
 int	 signals_fd(void);
+void	 signals_child(void);
+void	 signals_default(void);
 int	 signals_pending(void);
 void	 signals_report(const struct progress *);
 int	 signals_take(void);

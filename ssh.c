@@ -1,5 +1,5 @@
 /*
- * The SSH connection of a run over libssh2, non-blocking: every call that
+ * SSH on a connected socket, over libssh2, non-blocking: every call that
  * says LIBSSH2_ERROR_EAGAIN is followed by a poll(2) on the socket and the
  * signal pipe, bounded by the phase's deadline (sshio.h).
  */
@@ -29,203 +29,16 @@
 #include "settings.h"
 #include "ssh.h"
 #include "sshio.h"
+#include "tcp.h"
 #include "util.h"
 
 #define TEARDOWN_MS	1000
-
-struct lookup {
-	struct gaicb	 cb;
-	struct addrinfo	 hints;
-	char		 service[16];
-};
 
 void
 ssh_global_init(void)
 {
 	if (libssh2_init(0) != 0)
 		errx(1, "libssh2_init failed");
-}
-
-static struct lookup *
-lookup_start(const char *host, int port, int family)
-{
-	struct lookup *lk;
-	struct gaicb *list[1];
-
-	if ((lk = calloc(1, sizeof(*lk))) == NULL)
-		err(1, NULL);
-	lk->hints.ai_family = family;
-	lk->hints.ai_socktype = SOCK_STREAM;
-	snprintf(lk->service, sizeof(lk->service), "%d", port);
-	lk->cb.ar_name = host;
-	lk->cb.ar_service = lk->service;
-	lk->cb.ar_request = &lk->hints;
-	list[0] = &lk->cb;
-	if (getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
-		free(lk);
-		return NULL;
-	}
-	return lk;
-}
-
-/*
- * getaddrinfo(3) has no timeout; getaddrinfo_a(3) (in glibc's libc since
- * 2.34) lets the wait be bounded and interrupted.  A lookup that cannot be
- * cancelled may still write to its request after we gave up, so that
- * request is left allocated.
- */
-static int
-resolve(const char *host, int port, int family, int64_t deadline,
-    struct addrinfo **res, enum wait *w)
-{
-	struct timespec slice = { 0, 100 * 1000000 };
-	struct lookup *lk;
-	const struct gaicb *list[1];
-	int rc;
-
-	*w = W_READY;
-	if ((lk = lookup_start(host, port, family)) == NULL)
-		return EAI_SYSTEM;
-	list[0] = &lk->cb;
-	while ((rc = gai_error(&lk->cb)) == EAI_INPROGRESS) {
-		if (signals_take() != 0)
-			*w = W_SIGNAL;
-		else if (deadline != 0 && now_ms() >= deadline)
-			*w = W_TIMEOUT;
-		if (*w != W_READY) {
-			if (gai_cancel(&lk->cb) == EAI_CANCELED)
-				free(lk);
-			return EAI_AGAIN;
-		}
-		gai_suspend(list, 1, &slice);
-	}
-	*res = lk->cb.ar_result;
-	free(lk);
-	return rc;
-}
-
-static int
-connect_addr(const struct addrinfo *ai, int64_t deadline, enum wait *w)
-{
-	socklen_t len = sizeof(int);
-	int fd, one = 1, soerr = 0;
-
-	*w = W_READY;
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, ai->ai_protocol);
-	if (fd == -1)
-		return -1;
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-		return fd;
-	if (errno != EINPROGRESS)
-		goto fail;
-	if ((*w = wait_fd(fd, POLLOUT, deadline)) != W_READY) {
-		soerr = ETIMEDOUT;
-		goto fail;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1 ||
-	    soerr != 0)
-		goto fail;
-	return fd;
-fail:
-	if (soerr != 0)
-		errno = soerr;
-	soerr = errno;
-	close(fd);
-	errno = soerr;
-	return -1;
-}
-
-/* "10.0.0.5" or "[::1]": an address for a message. */
-static char *
-addr_name(const struct addrinfo *ai)
-{
-	char host[NI_MAXHOST];
-
-	if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL,
-	    0, NI_NUMERICHOST) != 0)
-		return xstrdup("?");
-	return xasprintf(ai->ai_family == AF_INET6 ? "[%s]" : "%s", host);
-}
-
-/* Note why one address failed, for the message if all of them do. */
-static void
-addr_failed(char **why, const struct addrinfo *ai, const char *what)
-{
-	char *name = addr_name(ai), *all;
-
-	all = *why == NULL ? xasprintf("%s: %s", name, what) :
-	    xasprintf("%s, %s: %s", *why, name, what);
-	free(*why);
-	free(name);
-	*why = all;
-}
-
-/*
- * Try the addresses in turn, each with its own --connect-timeout, as ssh
- * does with ConnectTimeout.  *deadline becomes the bound of the rest of
- * the attempt (handshake, authentication) on the address that answered.
- */
-static int
-connect_any(const struct addrinfo *res, int secs, int64_t *deadline,
-    enum wait *w, char **why)
-{
-	const struct addrinfo *ai;
-	int fd = -1, n = 0;
-
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		n++;
-	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
-		*deadline = now_ms() + secs * 1000LL;
-		if ((fd = connect_addr(ai, *deadline, w)) != -1)
-			break;
-		if (*w == W_SIGNAL)
-			break;
-		if (n > 1)
-			addr_failed(why, ai, *w == W_TIMEOUT ? "timed out" :
-			    strerror(errno));
-		else
-			*why = xstrdup(*w == W_TIMEOUT ? "timed out" :
-			    strerror(errno));
-	}
-	return fd;
-}
-
-/* Resolve and connect: every address (IPv4 and IPv6) gets its own try. */
-static enum failure
-tcp_connect(const struct target *t, int secs, int *fdp, int64_t *deadline,
-    char **msg)
-{
-	struct addrinfo *res;
-	char *why = NULL;
-	enum wait w;
-	int gai, fd;
-
-	*deadline = now_ms() + secs * 1000LL;
-	if ((gai = resolve(t->host, t->port, t->address_family, *deadline,
-	    &res, &w)) != 0) {
-		if (w == W_SIGNAL)
-			return FAIL_STOPPED;
-		*msg = xasprintf("%s: %s", t->host, w == W_TIMEOUT ?
-		    "name lookup timed out" : gai_strerror(gai));
-		return gai == EAI_AGAIN ? FAIL_CONNECT : FAIL_RESOLVE;
-	}
-	fd = connect_any(res, secs, deadline, &w, &why);
-	freeaddrinfo(res);
-	if (w == W_SIGNAL) {
-		free(why);
-		return FAIL_STOPPED;
-	}
-	if (fd == -1) {
-		*msg = xasprintf("%s port %d: connect: %s", t->host, t->port,
-		    why != NULL ? why : "no address");
-		free(why);
-		return FAIL_CONNECT;
-	}
-	free(why);
-	*fdp = fd;
-	return FAIL_NONE;
 }
 
 /*
@@ -244,8 +57,12 @@ kex_failed(const struct target *t, const struct limits *l,
 	int fd;
 
 	strlcpy(why, "no connection", sizeof(why));
-	if ((f = tcp_connect(t, l->connect_timeout, &fd, &deadline, &cmsg)) ==
-	    FAIL_NONE) {
+	f = FAIL_CONNECT;
+	/* through a proxy only a new run through it could ask */
+	if (t->proxy_command != NULL || t->njump > 0)
+		strlcpy(why, "not asked through a proxy", sizeof(why));
+	else if ((f = tcp_connect(t, l->connect_timeout, &fd, &deadline,
+	    &cmsg)) == FAIL_NONE) {
 		kp = kexprobe(fd, deadline, signals_fd(), offer, sizeof(offer),
 		    why, sizeof(why));
 		close(fd);
@@ -391,28 +208,33 @@ ssh_setup(struct ssh *ss, const struct target *t, const struct limits *l,
 }
 
 /*
- * One connection attempt, bounded by --connect-timeout.  *ssp is set even
- * on failure: ssh_close() it.
+ * SSH on a connected socket (direct, or one end of a proxy's socketpair):
+ * handshake, host key, authentication, bounded by deadline.  *ssp is set
+ * even on failure: ssh_close() it (which closes fd).
  */
 enum failure
-ssh_open(const struct target *t, const struct limits *l, struct progress *p,
-    struct ssh **ssp, char **msg)
+ssh_start(const struct target *t, const struct limits *l, struct progress *p,
+    int fd, int64_t deadline, struct ssh **ssp, char **msg)
 {
 	struct ssh *ss;
-	int64_t deadline;
-	enum failure f;
-	int fd;
 
 	if ((ss = calloc(1, sizeof(*ss))) == NULL)
 		err(1, NULL);
-	ss->fd = -1;
 	*ssp = ss;
-	progress_phase(p, PHASE_CONNECT);
-	if ((f = tcp_connect(t, l->connect_timeout, &fd, &deadline,
-	    msg)) != FAIL_NONE)
-		return f;
 	ssh_init(ss, fd);
 	return ssh_setup(ss, t, l, p, deadline, msg);
+}
+
+/* A direct-tcpip channel to host:port through this connection (ProxyJump). */
+LIBSSH2_CHANNEL *
+ssh_direct(struct ssh *ss, const char *host, int port, int64_t deadline,
+    enum wait *w)
+{
+	LIBSSH2_CHANNEL *chan;
+
+	SSH_CALLP(ss, chan, deadline, *w, libssh2_channel_direct_tcpip_ex(
+	    ss->session, host, port, "127.0.0.1", 22));
+	return chan;
 }
 
 /* A session channel with the given receive window, or NULL (see *w). */

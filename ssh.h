@@ -1,6 +1,6 @@
 /*
- * The SSH connection of a run: resolve, connect, handshake, host key,
- * authentication; then session channels on it; then teardown.
+ * SSH on a connected socket: handshake, host key, authentication; then
+ * channels on it; then teardown.
  */
 #ifndef SSH_H
 #define SSH_H
@@ -17,8 +17,10 @@ struct limits;
 struct progress;
 
 void	 ssh_global_init(void);
-enum failure ssh_open(const struct target *, const struct limits *,
-	    struct progress *, struct ssh **, char **);
+enum failure ssh_start(const struct target *, const struct limits *,
+	    struct progress *, int, int64_t, struct ssh **, char **);
+LIBSSH2_CHANNEL *ssh_direct(struct ssh *, const char *, int, int64_t,
+	    enum wait *);
 LIBSSH2_CHANNEL *ssh_channel(struct ssh *, unsigned int, int64_t,
 	    enum wait *);
 int	 ssh_exec(struct ssh *, LIBSSH2_CHANNEL *, const char *, int64_t,
