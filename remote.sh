@@ -119,13 +119,17 @@ lock() {
 	printf '%s %s\n' "$$" "$H" >"$unlock/owner"
 }
 
-# runner: start the command, report its group and, when it ends, its status
+# runner: start the command, report its group and, when it ends, its
+# status.  SHLVL=1: bash, run by sshd, reads ~/.bashrc once, as for ssh,
+# in the shell that started us (what it exported reaches the command).
 runner() {
 	if command -v setsid >/dev/null 2>&1; then
-		setsid "${SHELL:-sh}" -c "$cmd" </dev/null >&3 3>&- 5<&- 9>&- &
+		SHLVL=1 setsid "${SHELL:-sh}" -c "$cmd" </dev/null >&3 3>&- \
+		    5<&- 9>&- &
 		own=1
 	else
-		"${SHELL:-sh}" -c "$cmd" </dev/null >&3 3>&- 5<&- 9>&- &
+		SHLVL=1 "${SHELL:-sh}" -c "$cmd" </dev/null >&3 3>&- 5<&- \
+		    9>&- &
 		own=
 	fi
 	c=$!
