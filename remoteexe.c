@@ -3,6 +3,7 @@
  * that says that it started, what it printed and how it ended.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -69,35 +70,21 @@ open_log(const char *path, enum logformat format, const char *params)
 {
 	char *expanded, why[1024];
 
+	diag_job(params);
 	if ((expanded = log_path(path)) == NULL) {
-		diag("log path %s: cannot expand", path);
+		diag_failure("log path %s: cannot expand", path);
 		exit(EX_LOG);
 	}
 	if (log_open(expanded, format, why, sizeof(why)) == -1) {
-		diag("log %s; not running the command", why);
+		diag_failure("log %s; not running the command", why);
 		exit(EX_LOG);
 	}
 	free(expanded);
-	log_start(params);
-}
-
-/*
- * An invalid invocation: the message and the synopsis on stderr; START
- * with all arguments as given, the message, END,10 in the log.
- */
-static void __attribute__((noreturn))
-usage_fail(char *const all[], int nall, const struct options *o,
-    const char *msg)
-{
-	char *params;
-
-	diag("%s", msg);
-	if (!quiet)
-		usage(stderr);
-	params = join_words(nall, all);
-	open_log(settings_log(o), o->format, params);
-	free(params);
-	exit(run_refused(EX_INVOKE, REASON_USAGE, msg));
+	if (log_start(params) == -1) {
+		diag_failure("log %s: cannot write START: %s; not running the "
+		    "command", log_name(), strerror(errno));
+		exit(EX_LOG);
+	}
 }
 
 /* An invalid invocation found after START (in ssh_config, say). */
@@ -110,6 +97,22 @@ invalid(const char *msg)
 	if (!quiet)
 		usage(stderr);
 	exit(status);
+}
+
+/*
+ * An invalid invocation: the message and the synopsis on stderr; START
+ * with all arguments as given, the message, END,10 in the log.
+ */
+static void __attribute__((noreturn))
+usage_fail(char *const all[], int nall, const struct options *o,
+    const char *msg)
+{
+	char *params;
+
+	params = join_words(nall, all);
+	open_log(settings_log(o), o->format, params);
+	free(params);
+	invalid(msg);
 }
 
 static char *
