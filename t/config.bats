@@ -310,7 +310,8 @@ END,10,fix touch $BATS_TEST_TMPDIR/ran"
 @test "under cron's empty environment an alias of ~/.ssh/config works and stdout stays empty" {
 	alias_block | user_config
 	run --separate-stderr timeout 30 env -i PATH=/usr/bin:/bin \
-		HOME="$HOME" "$REMOTEEXE" --log "$LOG" fix echo hi
+		HOME="$HOME" REMOTEEXE_SYSLOG_SOCKET="$REMOTEEXE_SYSLOG_SOCKET" \
+		"$REMOTEEXE" --log "$LOG" fix echo hi
 	assert_success
 	assert_output ""
 	[ -z "$stderr" ] || fail "stderr: $stderr"

@@ -21,7 +21,7 @@
 # LOG			per-test log file ($BATS_TEST_TMPDIR/log)
 # now, since T0, assert_lt A B [WHAT], last_record: time and log helpers.
 # From t/sshd.bash: sshd_launch DIR [LINE...], sshd_write_config,
-# known_hosts_line, RECORD_RE (the record grammar), SSHD.
+# known_hosts_line, RECORD_RE (the record grammar), CUT_RE, SSHD.
 
 REMOTEEXE=${REMOTEEXE:-$BATS_TEST_DIRNAME/../remoteexe}
 
@@ -80,10 +80,15 @@ records() {
 		-e 's/^stats,elapsed=[0-9]*\.[0-9]*/stats,elapsed=S/' "${1:-$LOG}"
 }
 
-# assert_log_grammar [FILE]: every line of the log is a record.
+# assert_log_grammar [FILE]: every line of the log is a record, but for a
+# line cut by a failed write that the next line, CUT_RE's error record,
+# says was cut.
 assert_log_grammar() {
-	local bad
-	bad=$(grep -Evn "$RECORD_RE" "${1:-$LOG}" | head -n 5)
+	local f=${1:-$LOG} n bad=
+	while IFS=: read -r n _; do
+		sed -n "$((n + 1))p" "$f" | grep -Eq "$CUT_RE" ||
+			bad+="$(sed -n "${n}p" "$f" | cut -c1-200)"$'\n'
+	done < <(grep -Evn "$RECORD_RE" "$f" | head -n 20)
 	[ -z "$bad" ] || fail "lines outside the record grammar: $bad"
 }
 

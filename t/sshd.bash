@@ -17,15 +17,23 @@
 #	RX_KNOWN	known_hosts holding the host key as [127.0.0.1]:PORT
 #	RX_USER		remote user (the current user)
 #	HOME		$FIX/home: an empty home, so no ~/.ssh/config leaks in
+#	REMOTEEXE_SYSLOG_SOCKET	$FIX/syslog.sock, where nobody listens
 # and sets SSH_CMD, an array: ssh with the same key, known_hosts and port
 # (append USER@127.0.0.1 and the command).
 
 # sshd re-executes itself, so it must be started by its absolute path.
 SSHD=${SSHD:-/usr/sbin/sshd}
 
-# The record grammar of CONTRACT.md, as an extended regex.
+# The record grammar of CONTRACT.md, as an extended regex. A line cut by a
+# failed write (disk full) need not match it; the record after it is then
+# CUT_RE's error record (see assert_log_grammar in t/helper.bash).
 # shellcheck disable=SC2034  # for the scripts that source this file
-RECORD_RE='^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\]\[[0-9]+\] (START,-,.*|command,[^@ ]+@[^: ]+:[0-9]+ .*|out,.*|err,.*|out\+,.*|err\+,.*|retry,[0-9]+,.*|hostkey,added .*|signal,[A-Z0-9]+|state,.*|error,.*|stats,elapsed=[0-9]+\.[0-9]{3} out=[0-9]+ err=[0-9]+ attempts=[0-9]+ reason=[a-z:A-Z0-9]+|END,[0-9]+,.*)$'
+RECORD_RE='^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\]\[[0-9]+\] (START,-,.*|command,[^@ ]+@[^: ]+:[0-9]+ .*|out,.*|err,.*|out\+,.*|err\+,.*|retry,[0-9]+,.*|hostkey,added .*|signal,[A-Z0-9]+|state,.*|error,.*|stats,elapsed=[0-9]+\.[0-9]{3} out=[0-9]+ err=[0-9]+ attempts=[0-9]+ reason=[a-z:A-Z0-9]+( lost=[0-9]+)?( noeol=(out|err|out,err))?|END,[0-9]+,.*)$'
+
+# The error record with which a run terminates a record cut at the end of
+# the log (by a failed write, its own or an earlier run's).
+# shellcheck disable=SC2034  # for the scripts that source this file
+CUT_RE='^\[[^]]*\]\[[0-9]+\] error,a previous record at the end of this file was cut \((more than )?[0-9]+ bytes without a newline\); terminated$'
 
 # sshd_write_config DIR PORT [EXTRA LINE...]: DIR/sshd_config for the keys
 # in DIR, listening on 127.0.0.1:PORT only.  $SSHD_APPEND (Match blocks,
@@ -109,6 +117,9 @@ fixture_start() {
 	export RX_KEY RX_KNOWN RX_USER
 	export HOME=$FIX/home
 	unset SSH_AUTH_SOCK REMOTEEXE_LOG
+	# remoteexe's own failures go to syslog: here to a socket nobody
+	# listens on (tests that read them listen there), never /dev/log
+	export REMOTEEXE_SYSLOG_SOCKET=$FIX/syslog.sock
 	# shellcheck disable=SC2034  # for the scripts that source this file
 	SSH_CMD=(ssh -o BatchMode=yes -o UserKnownHostsFile="$RX_KNOWN"
 		-o IdentitiesOnly=yes -i "$RX_KEY" -p "$SSHD_PORT")
