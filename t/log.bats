@@ -21,14 +21,7 @@ stats_out_bytes() {
 # ten_runs: 10 simultaneous runs sharing $LOG, run I printing
 # "runI 1" ... "runI 5000"; fails if any run fails.
 ten_runs() {
-	local i bg=()
-	for i in $(seq 1 10); do
-		rx 127.0.0.1 "seq -f 'run$i %g' 1 5000" 3>&- &
-		bg+=($!)
-	done
-	for i in "${bg[@]}"; do
-		wait "$i" || fail "a run failed with $?"
-	done
+	rx_together 10 "seq -f 'run%d %%g' 1 5000"
 }
 
 @test "10 simultaneous runs sharing one log never tear a record" {
@@ -223,24 +216,26 @@ number 3 127.0.0.1 exit 3'
 	assert_output true
 }
 
-@test "--format json: each invalid UTF-8 byte is U+FFFD in line, and base64 has the exact bytes" {
+# json_out CMD: run CMD with a JSON log; its out records' line and base64.
+json_out() {
 	LOG=$BATS_TEST_TMPDIR/json.log
-	rx --format json 127.0.0.1 "printf '\\377\\376ok\\n'"
-	run jq -c 'select(.kind == "out") | [.line, .base64]' "$LOG"
+	rx --format json 127.0.0.1 "$1" || return 1
+	jq -c 'select(.kind == "out") | [.line, .base64]' "$LOG"
+}
+
+@test "--format json: each invalid UTF-8 byte is U+FFFD in line, and base64 has the exact bytes" {
+	run json_out "printf '\\377\\376ok\\n'"
 	# jq writes U+FFFD as the character
 	assert_output "[\"$(printf '\357\277\275\357\277\275')ok\",\"$(printf '\377\376ok' | base64)\"]"
 }
 
 @test "--format json: a line of valid UTF-8 has no base64 member" {
-	LOG=$BATS_TEST_TMPDIR/json.log
-	rx --format json 127.0.0.1 "printf 'h\\303\\251\\001\\n'"
-	run jq -c 'select(.kind == "out") | [.line, .base64]' "$LOG"
+	run json_out "printf 'h\\303\\251\\001\\n'"
 	assert_output '["hé\u0001",null]'
 }
 
 @test "--format json: a C1 control is written as its code point, \\u0085, not byte by byte" {
-	LOG=$BATS_TEST_TMPDIR/json.log
-	rx --format json 127.0.0.1 "printf 'a\\302\\205b\\302\\237\\n'"
+	json_out "printf 'a\\302\\205b\\302\\237\\n'" >/dev/null
 	run grep -o '"kind":"out".*' "$LOG"
 	assert_output '"kind":"out","line":"a\u0085b\u009f"}'
 }

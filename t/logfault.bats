@@ -19,9 +19,7 @@ eval "helper_$(declare -f setup)"
 setup() {
 	helper_setup
 	T=$BATS_TEST_TMPDIR
-	# the --lock directory lives here, never in a shared /tmp/remoteexe-UID
-	export XDG_RUNTIME_DIR=$T/xdg
-	mkdir -m 700 "$XDG_RUNTIME_DIR"
+	lock_dir_of_test
 	export REMOTEEXE_SYSLOG_SOCKET=$T/syslog.sock
 	REPORT=${REMOTEEXE_REPORT:-$BATS_TEST_DIRNAME/../remoteexe-report}
 	SMALL=
@@ -300,15 +298,8 @@ END,0,127.0.0.1 true"
 }
 
 @test "ten runs opening a log that ends in a cut record at once terminate it once" {
-	local i bg=()
 	printf '[2026-12-01 14:38:45][11752] out,aaaa' >"$LOG"
-	for i in $(seq 1 10); do
-		rx 127.0.0.1 "echo run$i" 3>&- &
-		bg+=($!)
-	done
-	for i in "${bg[@]}"; do
-		wait "$i" || fail "a run failed with $?"
-	done
+	rx_together 10 "echo run%d"
 	assert_log_grammar
 	assert_equal "$(grep -Ec "$CUT_RE" "$LOG")" 1
 	assert_equal "$(grep -c '^$' "$LOG")" 0
