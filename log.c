@@ -36,6 +36,8 @@
 #define CUT_SCAN	(64 * 1024)	/* how far back to look for a newline */
 #define CUT_TEXT	128
 #define LOCK_WAIT_MS	1000
+#define SETTLE_MS	20	/* a cut stays; a write in progress goes on */
+#define SETTLE_TRIES	5
 #define NOEOL_OUT	1
 #define NOEOL_ERR	2
 
@@ -458,12 +460,12 @@ lock_file(void)
 }
 
 /*
- * The bytes after the last newline of the file: 0 when it ends in one (or
- * cannot be read: then there is nothing we could repair), CUT_SCAN + 1
- * when no newline is in the last CUT_SCAN bytes.
+ * The bytes after the last newline of the file, of *size bytes: 0 when it
+ * ends in one (or cannot be read: then there is nothing we could repair),
+ * CUT_SCAN + 1 when no newline is in the last CUT_SCAN bytes.
  */
 static off_t
-cut_length(void)
+cut_length(off_t *size)
 {
 	char buf[4096], *nl;
 	struct stat st;
@@ -472,6 +474,7 @@ cut_length(void)
 
 	if (fstat(readfd, &st) == -1)
 		return 0;
+	*size = st.st_size;
 	for (off = st.st_size; off > 0 && st.st_size - off < CUT_SCAN;
 	    off -= n) {
 		n = off < (off_t)sizeof(buf) ? (size_t)off : sizeof(buf);
@@ -481,6 +484,38 @@ cut_length(void)
 			return st.st_size - (off - n + (nl - buf) + 1);
 	}
 	return off > 0 ? CUT_SCAN + 1 : st.st_size;
+}
+
+/*
+ * A record cut at the end of the file, or another run's write still in
+ * progress?  A reader can see half of a write (the size grows as its pages
+ * are copied in), but only for a moment, while a cut stays as it is: so a
+ * cut counts once the file has not changed for SETTLE_MS.  A file that
+ * keeps growing is being written to: what is at its end now will be
+ * followed by more, and is not ours to terminate.
+ */
+static off_t
+settled_cut(void)
+{
+	const struct timespec nap = { 0, SETTLE_MS * 1000 * 1000 };
+	static off_t settled = -1;	/* the size of the file a cut had */
+	off_t cut, size, before;
+	int i;
+
+	/* on a full disk the file stays as it is: wait once, not per flush */
+	if ((cut = cut_length(&size)) == 0 || size == settled)
+		return cut;
+	for (i = 0; i < SETTLE_TRIES; i++) {
+		before = size;
+		(void)nanosleep(&nap, NULL);
+		if ((cut = cut_length(&size)) == 0)
+			return 0;
+		if (size == before) {
+			settled = size;
+			return cut;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -496,8 +531,8 @@ cut_length(void)
  * whole, before our look or after our write (then after our newline).
  * One that lands on the fragment before we look glues onto it; no lock
  * short of one around every write of every run could prevent that, and
- * the error record still says that the line was cut.  Returns 0, or -1 if
- * the cut is still there.
+ * the error record still says that the line was cut.  A write in progress
+ * is not a cut (settled_cut).  Returns 0, or -1 if the cut is still there.
  */
 static int
 repair(void)
@@ -509,7 +544,7 @@ repair(void)
 	int locked, error, n, rc = 0;
 
 	locked = lock_file();
-	if ((cut = cut_length()) > 0) {
+	if ((cut = settled_cut()) > 0) {
 		n = snprintf(text, sizeof(text), "a previous record at the end "
 		    "of this file was cut (%s%lld bytes without a newline); "
 		    "terminated", cut > CUT_SCAN ? "more than " : "",

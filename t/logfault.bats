@@ -87,8 +87,10 @@ lost_bytes() {
 	echo $(($2 * (24 + ${#1} + 4 + ${#LINE} + 1)))
 }
 
-# fragment FILE: the bytes after the last newline of FILE.
+# fragment FILE: the bytes after the last newline of FILE (a record is
+# shorter than 8 KiB here).
 fragment() {
+	[ "$(tail -c 1 "$1" | wc -l)" = 0 ] || return 0
 	tail -c 8192 "$1" | awk 'END { printf "%s", $0 }'
 }
 
