@@ -58,6 +58,8 @@ static const char synopsis[] =
 
 static int quiet;
 
+static void	invalid(const char *) __attribute__((noreturn));
+
 static void
 usage(FILE *fp)
 {
@@ -87,18 +89,6 @@ open_log(const char *path, enum logformat format, const char *params)
 	}
 }
 
-/* An invalid invocation found after START (in ssh_config, say). */
-static void __attribute__((noreturn))
-invalid(const char *msg)
-{
-	int status;
-
-	status = run_refused(EX_INVOKE, REASON_USAGE, msg);
-	if (!quiet)
-		usage(stderr);
-	exit(status);
-}
-
 /*
  * An invalid invocation: the message and the synopsis on stderr; START
  * with all arguments as given, the message, END,10 in the log.
@@ -113,6 +103,18 @@ usage_fail(char *const all[], int nall, const struct options *o,
 	open_log(settings_log(o), o->format, params);
 	free(params);
 	invalid(msg);
+}
+
+/* An invalid invocation found after START (in ssh_config, say). */
+static void __attribute__((noreturn))
+invalid(const char *msg)
+{
+	int status;
+
+	status = run_refused(EX_INVOKE, REASON_USAGE, msg);
+	if (!quiet)
+		usage(stderr);
+	exit(status);
 }
 
 static char *
