@@ -136,6 +136,9 @@ FUZZERS=	${patsubst fuzz/fuzz_%.c,.fuzz/%,${wildcard fuzz/fuzz_*.c}}
 	${FUZZ_CC} -std=c11 -D_GNU_SOURCE ${PKG_CFLAGS} ${FUZZ_FLAGS} -I. \
 	    -o $@ $< ${filter-out remoteexe.c,${SRCS}} ${PKG_LIBS}
 
+# The escape target reads log.c's records back with the report's reader.
+.fuzz/escape: report/logread.c report/logread.h
+
 fuzz: ${FUZZERS}
 	sh tools/fuzz.sh ${FUZZ_SECONDS} ${FUZZ_JOBS} ${FUZZERS}
 

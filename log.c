@@ -3,7 +3,15 @@
  * keeps at most one partial line of LOG_LINE_MAX bytes, stamped when its
  * first byte arrived; whole records are assembled in one buffer and written
  * with as few write(2) calls as possible, never splitting a record.
+ *
+ * A write that fails (disk full, I/O error, file too large) never stops or
+ * stalls the run: each flush tries once, and the records it could not
+ * write are counted and dropped, so memory stays constant and a later
+ * flush writes again when space comes back.  A record cut by a failed
+ * write is terminated before anything else is written after it: by this
+ * run's next flush, or by the next run that opens the file.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <err.h>
@@ -13,14 +21,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base64.h"
+#include "diag.h"
 #include "log.h"
+#include "util.h"
 
 #define BUFSZ		(64 * 1024)
 #define HDR_MAX		128	/* text header or JSON prefix */
 #define ESC_MAX(n)	((n) * 6 + 16)	/* worst case: \u00XX per byte */
+#define CUT_SCAN	(64 * 1024)	/* how far back to look for a newline */
+#define CUT_TEXT	128
+#define LOCK_WAIT_MS	1000
+#define SETTLE_MS	20	/* a cut stays; a write in progress goes on */
+#define SETTLE_TRIES	5
+#define NOEOL_OUT	1
+#define NOEOL_ERR	2
 
 struct partial {
 	char		 buf[LOG_LINE_MAX];
@@ -29,13 +48,20 @@ struct partial {
 };
 
 static int		 logfd = -1;
+static int		 readfd = -1;	/* the same file, to read its end */
+static char		*logname;
 static enum logformat	 format;
-static int		 failed;
 static char		*params;
 static pid_t		 pid;
 static char		 obuf[BUFSZ];
 static size_t		 olen;
 static struct partial	 part[2];	/* stdout, stderr */
+static int		 noeol;		/* NOEOL_*: a last line without LF */
+
+/* failed writes */
+static struct logloss	 loss;
+static int		 troubled;	/* the file may end in a cut record */
+static int		 lock_given_up;
 
 /* cached per-second time prefix */
 static time_t		 stamp_sec = -1;
@@ -108,7 +134,11 @@ octal(char *d, unsigned char c)
 	return d;
 }
 
-/* One byte as vis(3) VIS_CSTYLE|VIS_OCTAL would write it. */
+/*
+ * One byte as vis(3) VIS_CSTYLE|VIS_OCTAL would write it.  NUL is \0
+ * unless an octal digit follows or the text ends there: the pieces of an
+ * over-long line may be joined before they are decoded.
+ */
 static char *
 vis_byte(char *d, unsigned char c, const unsigned char *next,
     const unsigned char *end)
@@ -129,7 +159,7 @@ vis_byte(char *d, unsigned char c, const unsigned char *next,
 		return d;
 	}
 	if (c == '\0') {
-		if (next < end && *next >= '0' && *next <= '7')
+		if (next == end || (*next >= '0' && *next <= '7'))
 			return octal(d - 1, c);
 		*d++ = '0';
 		return d;
@@ -142,43 +172,77 @@ vis_byte(char *d, unsigned char c, const unsigned char *next,
 	return octal(d - 1, c);
 }
 
-/* One byte escaped for a JSON string (RFC 8259). */
+/* The JSON escape of a code point below U+0100. */
 static char *
-json_byte(char *d, unsigned char c)
+json_u00(char *d, unsigned char c)
 {
 	static const char hex[] = "0123456789abcdef";
 
 	*d++ = '\\';
+	*d++ = 'u';
+	*d++ = '0';
+	*d++ = '0';
+	*d++ = hex[c >> 4];
+	*d++ = hex[c & 15];
+	return d;
+}
+
+/* One ASCII byte escaped for a JSON string (RFC 8259). */
+static char *
+json_byte(char *d, unsigned char c)
+{
 	switch (c) {
 	case '"':
 	case '\\':
-		*d++ = c;
 		break;
 	case '\n':
-		*d++ = 'n';
+		c = 'n';
 		break;
 	case '\r':
-		*d++ = 'r';
+		c = 'r';
 		break;
 	case '\t':
-		*d++ = 't';
+		c = 't';
 		break;
 	default:
-		*d++ = 'u';
-		*d++ = '0';
-		*d++ = '0';
-		*d++ = hex[c >> 4];
-		*d++ = hex[c & 15];
+		return json_u00(d, c);
 	}
+	*d++ = '\\';
+	*d++ = c;
 	return d;
 }
 
 /*
- * Escape len bytes of s into d (room for ESC_MAX(len)); printable ASCII and
- * valid printable UTF-8 are copied, everything else escaped reversibly.
+ * In a JSON string, what is not printable UTF-8 at *pp: a C1 control
+ * (c2 80..c2 9f) as its code point, an ASCII byte escaped, or U+FFFD for
+ * a byte that is not UTF-8; *invalid then says that the record needs its
+ * exact bytes in base64 too.
  */
 static char *
-escape(char *d, const char *s, size_t len)
+json_char(char *d, const unsigned char **pp, const unsigned char *end,
+    int *invalid)
+{
+	const unsigned char *p = *pp;
+
+	if (p[0] == 0xc2 && end - p >= 2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+		*pp = p + 2;
+		return json_u00(d, p[1]);
+	}
+	*pp = p + 1;
+	if (p[0] < 0x80)
+		return json_byte(d, p[0]);
+	*invalid = 1;
+	memcpy(d, "\xef\xbf\xbd", 3);
+	return d + 3;
+}
+
+/*
+ * Escape len bytes of s into d (room for ESC_MAX(len)); printable ASCII and
+ * valid printable UTF-8 are copied, everything else escaped reversibly in
+ * text, and in JSON as json_char says.
+ */
+static char *
+escape(char *d, const char *s, size_t len, int *invalid)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	const unsigned char *run;
@@ -199,39 +263,13 @@ escape(char *d, const char *s, size_t len)
 			continue;
 		}
 		if (format == LOG_JSON)
-			d = json_byte(d, *p);
-		else
+			d = json_char(d, &p, end, invalid);
+		else {
 			d = vis_byte(d, *p, p + 1, end);
-		p++;
+			p++;
+		}
 	}
 	return d;
-}
-
-static void
-write_all(const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0 && !failed) {
-		n = write(logfd, buf, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			warn("log");
-			failed = 1;
-			return;
-		}
-		buf += n;
-		len -= n;
-	}
-}
-
-void
-log_flush(void)
-{
-	if (olen > 0)
-		write_all(obuf, olen);
-	olen = 0;
 }
 
 static void
@@ -284,15 +322,282 @@ record_open(char *d, const struct timespec *ts, const char *kind)
 	return d;
 }
 
-/* Close the record at d with extra JSON members (JSON only); returns end. */
+/*
+ * Close the record at d: in JSON, the exact bytes in base64 when the line
+ * is not valid UTF-8, then the extra members.  Returns the end.
+ */
 static char *
-record_close(char *d, const char *extra)
+record_close(char *d, const char *text, size_t len, int invalid,
+    const char *extra)
 {
-	if (format == LOG_JSON)
-		d += sprintf(d, "\"%s}\n", extra != NULL ? extra : "");
-	else
+	ssize_t n;
+
+	if (format == LOG_TEXT) {
 		*d++ = '\n';
+		return d;
+	}
+	*d++ = '"';
+	if (invalid) {
+		d = stpcpy(d, ",\"base64\":\"");
+		if ((n = b64_encode(d, b64_encode_len(len, B64_PAD) + 1, text,
+		    len, B64_PAD)) == -1)
+			errx(1, "base64: no room");
+		d += n;
+		*d++ = '"';
+	}
+	d = stpcpy(d, extra != NULL ? extra : "");
+	*d++ = '}';
+	*d++ = '\n';
 	return d;
+}
+
+/* The room a record needs before it is escaped. */
+static size_t
+record_room(size_t len, const char *extra)
+{
+	size_t need = HDR_MAX + ESC_MAX(len) + (extra ? strlen(extra) : 0);
+
+	if (format == LOG_JSON)
+		need += b64_encode_len(len, B64_PAD) + 16;
+	return need;
+}
+
+/* Make one record at d (room for record_room()); returns its end. */
+static char *
+compose(char *d, const struct timespec *ts, const char *kind,
+    const char *text, size_t len, const char *extra)
+{
+	int invalid = 0;
+
+	d = record_open(d, ts, kind);
+	d = escape(d, text, len, &invalid);
+	return record_close(d, text, len, invalid, extra);
+}
+
+static void
+now(struct timespec *ts)
+{
+	if (clock_gettime(CLOCK_REALTIME, ts) == -1)
+		err(1, "clock_gettime");
+}
+
+/* write(2) until all is written or a write fails; returns what was. */
+static size_t
+write_some(const char *buf, size_t len, int *error)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	*error = 0;
+	while (done < len) {
+		n = write(logfd, buf + done, len - done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*error = n == 0 ? EIO : errno;
+			break;
+		}
+		done += n;
+	}
+	return done;
+}
+
+/* A write failed: the file may now end in a cut record. */
+static void
+failure(int error)
+{
+	static int noticed;
+
+	if (!noticed)
+		diag_syslog(LOG_WARNING, "log %s: %s; the run goes on, and "
+		    "the records that cannot be written are counted",
+		    logname, strerror(error));
+	noticed = 1;
+	loss.error = error;
+	troubled = 1;
+}
+
+/*
+ * Whole records at buf of which only done bytes were written: count the
+ * rest, a record cut in the middle included, as lost.
+ */
+static void
+lose(const char *buf, size_t len, size_t done, int error)
+{
+	const char *nl, *p, *end = buf + len;
+	size_t start = 0;
+
+	if ((nl = memrchr(buf, '\n', done)) != NULL)
+		start = nl - buf + 1;
+	for (p = buf + start; p < end &&
+	    (p = memchr(p, '\n', end - p)) != NULL; p++)
+		loss.records++;
+	loss.bytes += len - start;
+	failure(error);
+}
+
+/*
+ * flock(2) the file, waiting at most LOCK_WAIT_MS: a holder that is
+ * stopped must not stop us, so after that we go on without the lock, and
+ * do not wait for it again.  Returns 1 when locked.
+ */
+static int
+lock_file(void)
+{
+	const struct timespec nap = { 0, 10 * 1000 * 1000 };
+	int64_t until = now_ms() + LOCK_WAIT_MS;
+
+	while (flock(logfd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return 0;	/* no locks on this file system */
+		if (lock_given_up || now_ms() >= until) {
+			lock_given_up = 1;
+			return 0;
+		}
+		(void)nanosleep(&nap, NULL);
+	}
+	return 1;
+}
+
+/*
+ * The bytes after the last newline of the file, of *size bytes: 0 when it
+ * ends in one (or cannot be read: then there is nothing we could repair),
+ * CUT_SCAN + 1 when no newline is in the last CUT_SCAN bytes.
+ */
+static off_t
+cut_length(off_t *size)
+{
+	char buf[4096], *nl;
+	struct stat st;
+	off_t off;
+	size_t n;
+
+	if (fstat(readfd, &st) == -1)
+		return 0;
+	*size = st.st_size;
+	for (off = st.st_size; off > 0 && st.st_size - off < CUT_SCAN;
+	    off -= n) {
+		n = off < (off_t)sizeof(buf) ? (size_t)off : sizeof(buf);
+		if (pread(readfd, buf, n, off - n) != (ssize_t)n)
+			return 0;
+		if ((nl = memrchr(buf, '\n', n)) != NULL)
+			return st.st_size - (off - n + (nl - buf) + 1);
+	}
+	return off > 0 ? CUT_SCAN + 1 : st.st_size;
+}
+
+/*
+ * A record cut at the end of the file, or another run's write still in
+ * progress?  A reader can see half of a write (the size grows as its pages
+ * are copied in), but only for a moment, while a cut stays as it is: so a
+ * cut counts once the file has not changed for SETTLE_MS.  A file that
+ * keeps growing is being written to: what is at its end now will be
+ * followed by more, and is not ours to terminate.
+ */
+static off_t
+settled_cut(void)
+{
+	const struct timespec nap = { 0, SETTLE_MS * 1000 * 1000 };
+	static off_t settled = -1;	/* the size of the file a cut had */
+	off_t cut, size, before;
+	int i;
+
+	/* on a full disk the file stays as it is: wait once, not per flush */
+	if ((cut = cut_length(&size)) == 0 || size == settled)
+		return cut;
+	for (i = 0; i < SETTLE_TRIES; i++) {
+		before = size;
+		(void)nanosleep(&nap, NULL);
+		if ((cut = cut_length(&size)) == 0)
+			return 0;
+		if (size == before) {
+			settled = size;
+			return cut;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Terminate a record cut at the end of the file (by a failed write, ours
+ * or another run's) with a newline and an error record saying so, in one
+ * write(2), so that whatever comes next starts a line.
+ *
+ * Runs that open the same file at once would each see the cut and each
+ * add a newline, leaving an empty line: the look and the write are made
+ * under flock(2) on the file, which only this repair takes, so the second
+ * repairer sees the first one's record at the end and leaves it.  Other
+ * runs' records are single O_APPEND writes and need no lock: each lands
+ * whole, before our look or after our write (then after our newline).
+ * One that lands on the fragment before we look glues onto it; no lock
+ * short of one around every write of every run could prevent that, and
+ * the error record still says that the line was cut.  A write in progress
+ * is not a cut (settled_cut).  Returns 0, or -1 if the cut is still there.
+ */
+static int
+repair(void)
+{
+	char buf[1 + HDR_MAX + ESC_MAX(CUT_TEXT)], text[CUT_TEXT];
+	struct timespec ts;
+	size_t len;
+	off_t cut;
+	int locked, error, n, rc = 0;
+
+	locked = lock_file();
+	if ((cut = settled_cut()) > 0) {
+		n = snprintf(text, sizeof(text), "a previous record at the end "
+		    "of this file was cut (%s%lld bytes without a newline); "
+		    "terminated", cut > CUT_SCAN ? "more than " : "",
+		    (long long)(cut > CUT_SCAN ? CUT_SCAN : cut));
+		now(&ts);
+		buf[0] = '\n';
+		len = compose(buf + 1, &ts, "error", text, n, NULL) - buf;
+		/* not counted: it is tried again, and says nothing of ours */
+		if (write_some(buf, len, &error) < len) {
+			failure(error);
+			rc = -1;
+		}
+	}
+	if (locked)
+		(void)flock(logfd, LOCK_UN);
+	return rc;
+}
+
+/*
+ * Write whole records, trying once.  After a failure the file may end in
+ * a cut record: terminate it first, or write nothing onto it.
+ */
+static void
+put(const char *buf, size_t len)
+{
+	size_t done;
+	int error;
+
+	if (troubled && readfd != -1 && repair() == -1) {
+		lose(buf, len, 0, loss.error);
+		return;
+	}
+	if ((done = write_some(buf, len, &error)) < len)
+		lose(buf, len, done, error);
+	else
+		troubled = 0;
+}
+
+void
+log_flush(void)
+{
+	if (olen > 0)
+		put(obuf, olen);
+	olen = 0;
+}
+
+/* Flush, then what this run could not write; 1 if anything. */
+int
+log_loss(struct logloss *l)
+{
+	log_flush();
+	*l = loss;
+	return loss.records > 0;
 }
 
 /*
@@ -303,7 +608,7 @@ static void
 record(const struct timespec *ts, const char *kind, const char *text,
     size_t len, const char *extra)
 {
-	size_t need = HDR_MAX + ESC_MAX(len) + (extra ? strlen(extra) : 0);
+	size_t need = record_room(len, extra);
 	char *big = NULL, *start, *d;
 
 	if (logfd == -1)
@@ -316,21 +621,12 @@ record(const struct timespec *ts, const char *kind, const char *text,
 		start = big;
 	} else
 		start = obuf + olen;
-	d = record_open(start, ts, kind);
-	d = escape(d, text, len);
-	d = record_close(d, extra);
+	d = compose(start, ts, kind, text, len, extra);
 	if (big != NULL) {
-		write_all(big, d - big);
+		put(big, d - big);
 		free(big);
 	} else
 		olen += d - start;
-}
-
-static void
-now(struct timespec *ts)
-{
-	if (clock_gettime(CLOCK_REALTIME, ts) == -1)
-		err(1, "clock_gettime");
 }
 
 /* Expand strftime(3) escapes in the log path, once, at START. */
@@ -396,7 +692,36 @@ open_file(const char *path, char *errbuf, size_t errlen)
 	return fd;
 }
 
-/* Open the log; "-" is standard output.  Returns -1 with a message. */
+/*
+ * A descriptor to read the end of the log file that fd is open on (one
+ * opened for writing cannot), or -1 when it is not a regular file.  It is
+ * opened by name again, so it must be the same file.
+ */
+static int
+open_reader(const char *path, int fd)
+{
+	struct stat a, b;
+	int r;
+
+	if (fstat(fd, &a) == -1 || !S_ISREG(a.st_mode))
+		return -1;
+	r = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK);
+	if (r == -1)
+		return -1;
+	if (fstat(r, &b) == -1 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino) {
+		close(r);
+		return -1;
+	}
+	return r;
+}
+
+/*
+ * Open the log; "-" is standard output.  Returns -1 with a message.  The
+ * first flush (START's) looks at the end of a regular file first, for a
+ * record that an earlier run could not finish.
+ */
 int
 log_open(const char *path, enum logformat fmt, char *errbuf, size_t errlen)
 {
@@ -404,11 +729,22 @@ log_open(const char *path, enum logformat fmt, char *errbuf, size_t errlen)
 	classes_init();
 	pid = getpid();
 	tzset();
+	logname = xstrdup(path);
 	if (strcmp(path, "-") == 0)
 		logfd = STDOUT_FILENO;
 	else if ((logfd = open_file(path, errbuf, errlen)) == -1)
 		return -1;
+	else
+		readfd = open_reader(path, logfd);
+	troubled = readfd != -1;
 	return 0;
+}
+
+/* The log's path as given ("-" for standard output). */
+const char *
+log_name(void)
+{
+	return logname != NULL ? logname : "-";
 }
 
 static char *
@@ -416,17 +752,19 @@ params_json(const char *prefix)
 {
 	char *s, *d;
 	size_t len = strlen(params);
+	int invalid;
 
-	if ((s = malloc(strlen(prefix) + ESC_MAX(len) + 4)) == NULL)
+	if ((s = malloc(strlen(prefix) + ESC_MAX(len) + 16)) == NULL)
 		err(1, NULL);
 	d = stpcpy(s, prefix);
 	d = stpcpy(d, ",\"params\":\"");
-	d = escape(d, params, len);
+	d = escape(d, params, len, &invalid);
 	strcpy(d, "\"");
 	return s;
 }
 
-void
+/* START; -1 with errno set if it could not be written. */
+int
 log_start(const char *p)
 {
 	struct timespec ts;
@@ -444,6 +782,11 @@ log_start(const char *p)
 	log_flush();
 	free(line);
 	free(extra);
+	if (loss.records > 0) {
+		errno = loss.error;
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -465,22 +808,46 @@ log_msg(const char *kind, const char *fmt, ...)
 	free(text);
 }
 
+/* The optional trailing fields of stats: " lost=N noeol=LIST". */
+static void
+stats_tail(char *text, size_t tlen, char *json, size_t jlen)
+{
+	static const char *const streams[] = { "", "out", "err", "out,err" };
+	size_t t = 0, j = 0;
+
+	text[0] = json[0] = '\0';
+	if (loss.records > 0) {
+		t = snprintf(text, tlen, " lost=%llu",
+		    (unsigned long long)loss.records);
+		j = snprintf(json, jlen, ",\"lost\":%llu",
+		    (unsigned long long)loss.records);
+	}
+	if (noeol != 0) {
+		snprintf(text + t, tlen - t, " noeol=%s", streams[noeol]);
+		snprintf(json + j, jlen - j, ",\"noeol\":\"%s\"",
+		    streams[noeol]);
+	}
+}
+
+/* stats, with lost= counted up to here (a flush first). */
 void
 log_stats(const struct logstats *st)
 {
 	struct timespec ts;
-	char *text, extra[256];
+	char *text, extra[384], tail[64], jtail[64];
 	int n;
 
+	log_flush();
+	stats_tail(tail, sizeof(tail), jtail, sizeof(jtail));
 	n = asprintf(&text, "elapsed=%.3f out=%llu err=%llu attempts=%d "
-	    "reason=%s", st->elapsed, (unsigned long long)st->out,
-	    (unsigned long long)st->err, st->attempts, st->reason);
+	    "reason=%s%s", st->elapsed, (unsigned long long)st->out,
+	    (unsigned long long)st->err, st->attempts, st->reason, tail);
 	if (n == -1)
 		err(1, NULL);
 	snprintf(extra, sizeof(extra), ",\"elapsed\":%.3f,\"out\":%llu,"
-	    "\"err\":%llu,\"attempts\":%d,\"reason\":\"%s\"", st->elapsed,
+	    "\"err\":%llu,\"attempts\":%d,\"reason\":\"%s\"%s", st->elapsed,
 	    (unsigned long long)st->out, (unsigned long long)st->err,
-	    st->attempts, st->reason);
+	    st->attempts, st->reason, jtail);
 	now(&ts);
 	record(&ts, "stats", text, n, format == LOG_JSON ? extra : NULL);
 	log_flush();
@@ -619,12 +986,17 @@ log_output(int stream, const char *buf, size_t len)
 	}
 }
 
-/* End of a stream: a last line without newline is still a line. */
+/*
+ * End of a stream: a last line without newline is still a line, and
+ * stats says that it had none.
+ */
 void
 log_output_end(int stream)
 {
 	struct partial *pt = &part[stream == 1 ? 0 : 1];
 
-	if (pt->len > 0)
+	if (pt->len > 0) {
 		partial_emit(stream, pt, 0);
+		noeol |= stream == 1 ? NOEOL_OUT : NOEOL_ERR;
+	}
 }

@@ -3,6 +3,7 @@
  * that says that it started, what it printed and how it ended.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -57,6 +58,8 @@ static const char synopsis[] =
 
 static int quiet;
 
+static void	invalid(char *) __attribute__((noreturn));
+
 static void
 usage(FILE *fp)
 {
@@ -69,16 +72,21 @@ open_log(const char *path, enum logformat format, const char *params)
 {
 	char *expanded, why[1024];
 
+	diag_job(params);
 	if ((expanded = log_path(path)) == NULL) {
-		diag("log path %s: cannot expand", path);
+		diag_failure("log path %s: cannot expand", path);
 		exit(EX_LOG);
 	}
 	if (log_open(expanded, format, why, sizeof(why)) == -1) {
-		diag("log %s; not running the command", why);
+		diag_failure("log %s; not running the command", why);
 		exit(EX_LOG);
 	}
 	free(expanded);
-	log_start(params);
+	if (log_start(params) == -1) {
+		diag_failure("log %s: cannot write START: %s; not running the "
+		    "command", log_name(), strerror(errno));
+		exit(EX_LOG);
+	}
 }
 
 /*
@@ -91,13 +99,10 @@ usage_fail(char *const all[], int nall, const struct options *o,
 {
 	char *params;
 
-	diag("%s", msg);
-	if (!quiet)
-		usage(stderr);
 	params = join_words(nall, all);
 	open_log(settings_log(o), o->format, params);
 	free(params);
-	exit(run_refused(EX_INVOKE, REASON_USAGE, msg));
+	invalid(xstrdup(msg));
 }
 
 /* An invalid invocation found after START (in ssh_config, say). */

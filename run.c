@@ -73,33 +73,76 @@ reason_text(const struct outcome *o)
 	    o->doubt != NULL ? o->doubt : "");
 }
 
+/*
+ * Records of the run could not be written: say so in the log if it takes
+ * it now, and on stderr and in syslog, with the run's own status, which
+ * the exit status (EX_LOG) no longer gives.
+ */
+static void
+lost_records(const struct outcome *o, const char *reason,
+    const struct logloss *l)
+{
+	char *own, *msg;
+
+	if (o->reason == REASON_EXIT)
+		own = xasprintf("the remote command exited %d", o->status);
+	else
+		own = xasprintf("the run ended with status %d, reason=%s",
+		    o->status, reason);
+	msg = xasprintf("%llu record%s (%llu bytes) of this run could not be "
+	    "written (%s); %s", (unsigned long long)l->records,
+	    l->records == 1 ? "" : "s", (unsigned long long)l->bytes,
+	    strerror(l->error), own);
+	log_msg("error", "%s", msg);
+	diag_failure("log %s: %s", log_name(), msg);
+	free(own);
+	free(msg);
+}
+
 static int
 finish(const struct outcome *o)
 {
 	struct logstats st;
+	struct logloss loss;
 	char *reason = reason_text(o);
+	int status = o->status;
 
+	log_output_end(1);
+	log_output_end(2);
+	if (log_loss(&loss)) {
+		lost_records(o, reason, &loss);
+		status = EX_LOG;
+	}
 	st.elapsed = progress_elapsed(&progress);
 	st.out = progress.out;
 	st.err = progress.err;
 	st.attempts = progress.attempt;
 	st.reason = reason;
-	log_output_end(1);
-	log_output_end(2);
 	log_stats(&st);
-	log_end(o->status);
+	log_end(status);
 	free(reason);
-	return o->status;
+	return status;
 }
 
-/* A failure of remoteexe's own: an error record, the stderr line, END. */
+/* Failures of remoteexe's own, not the job's or the network's: syslog too. */
+static int
+own_failure(int status)
+{
+	return status == EX_INVOKE || status == EX_LOG ||
+	    status == EX_LOCKFILE || status == EX_LOCKED;
+}
+
+/* A failure: an error record, the stderr line (and syslog), END. */
 static int
 failed(int status, enum reason reason, const char *msg)
 {
 	struct outcome o = { status, reason, NULL, NULL };
 
 	log_msg("error", "%s", msg);
-	diag("%s", msg);
+	if (own_failure(status))
+		diag_failure("%s", msg);
+	else
+		diag("%s", msg);
 	return finish(&o);
 }
 
@@ -153,31 +196,41 @@ splay_wait(const struct settings *s)
 	return pause_until(now_ms() + ms) == W_SIGNAL ? signals_first() : 0;
 }
 
-/*
- * The private lock directory, $XDG_RUNTIME_DIR/remoteexe or
- * /tmp/remoteexe-UID, made if need be.  Returns 0, or -1 with errno
- * (EPERM: not a private directory of ours).
- */
-static int
-lock_dir(char **dir)
+/* The lock directory: $XDG_RUNTIME_DIR/remoteexe, else /tmp/remoteexe-UID. */
+static char *
+lock_dir_path(void)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	struct stat st;
 
 	if (xdg != NULL && *xdg == '/')
-		*dir = xasprintf("%s/remoteexe", xdg);
-	else
-		*dir = xasprintf("/tmp/remoteexe-%ld", (long)getuid());
-	if (mkdir(*dir, 0700) == -1 && errno != EEXIST)
-		return -1;
-	if (lstat(*dir, &st) == -1)
-		return -1;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
-	    (st.st_mode & 077) != 0) {
-		errno = EPERM;
-		return -1;
-	}
-	return 0;
+		return xasprintf("%s/remoteexe", xdg);
+	return xasprintf("/tmp/remoteexe-%ld", (long)getuid());
+}
+
+/*
+ * Make the lock directory if need be.  Another user could have made it
+ * first (/tmp is everyone's): returns NULL, or what is wrong with it.
+ */
+static char *
+lock_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return xstrdup(strerror(errno));
+	if (lstat(dir, &st) == -1)
+		return xstrdup(strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return xstrdup("a symbolic link, not a directory of ours");
+	if (!S_ISDIR(st.st_mode))
+		return xstrdup("not a directory");
+	if (st.st_uid != getuid())
+		return xasprintf("owned by uid %ld, not by us (uid %ld)",
+		    (long)st.st_uid, (long)getuid());
+	if ((st.st_mode & 077) != 0)
+		return xasprintf("mode %04o, open to other users (0700 "
+		    "wanted)", (unsigned)(st.st_mode & 07777));
+	return NULL;
 }
 
 static int
@@ -205,14 +258,14 @@ lock_busy(int fd, const char *path)
 static int
 lock_job(const struct target *t)
 {
-	char *dir, *path, *msg, pid[32];
+	char *dir = lock_dir_path(), *why, *path, *msg, pid[32];
 	int fd, n, rc = 0;
 
-	if (lock_dir(&dir) == -1) {
-		msg = xasprintf("lock directory %s: %s", dir, errno == EPERM ?
-		    "not a private directory of ours" : strerror(errno));
+	if ((why = lock_dir(dir)) != NULL) {
+		msg = xasprintf("lock directory %s: %s; not run", dir, why);
 		rc = failed(EX_LOCKFILE, REASON_LOCK, msg);
 		free(msg);
+		free(why);
 		free(dir);
 		return rc;
 	}
@@ -221,7 +274,7 @@ lock_job(const struct target *t)
 	free(dir);
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1) {
-		msg = xasprintf("%s: %s", path, strerror(errno));
+		msg = xasprintf("%s: %s; not run", path, strerror(errno));
 		rc = failed(EX_LOCKFILE, REASON_LOCK, msg);
 		free(msg);
 	} else if (flock(fd, LOCK_EX | LOCK_NB) == -1)

@@ -335,6 +335,7 @@ RXC=rxc
 	use_pwuser
 	alias_block | user_config
 	run --separate-stderr timeout 30 env -i PATH=/usr/bin:/bin HOME=/ \
+		REMOTEEXE_SYSLOG_SOCKET="$REMOTEEXE_SYSLOG_SOCKET" \
 		setpriv --reuid="$PWUID" --regid="$PWGID" --init-groups -- \
 		"$PWBIN" --log "$LOG" fix echo hi
 	assert_success

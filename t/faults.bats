@@ -21,9 +21,7 @@ eval "helper_$(declare -f setup)"
 setup() {
 	helper_setup
 	T=$BATS_TEST_TMPDIR
-	# The --lock directory lives here, never in a shared /tmp/remoteexe-UID.
-	export XDG_RUNTIME_DIR=$T/xdg
-	mkdir -m 700 "$XDG_RUNTIME_DIR"
+	lock_dir_of_test
 }
 
 teardown() {

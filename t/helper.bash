@@ -26,8 +26,9 @@
 #			sets them again from the variables above and LOG)
 # LOG			per-test log file ($BATS_TEST_TMPDIR/log)
 # now, since T0, assert_lt A B [WHAT], last_record: time and log helpers.
+# lock_dir_of_test, rx_together N CMD: see below.
 # From t/sshd.bash: sshd_launch DIR [LINE...], sshd_write_config,
-# known_hosts_line, RECORD_RE (the record grammar), SSHD.
+# known_hosts_line, RECORD_RE (the record grammar), CUT_RE, SSHD.
 
 REMOTEEXE=${REMOTEEXE:-$BATS_TEST_DIRNAME/../remoteexe}
 
@@ -86,10 +87,37 @@ records() {
 		-e 's/^stats,elapsed=[0-9]*\.[0-9]*/stats,elapsed=S/' "${1:-$LOG}"
 }
 
-# assert_log_grammar [FILE]: every line of the log is a record.
+# lock_dir_of_test: --lock keeps its files in the test's own directory,
+# never in a shared /tmp/remoteexe-UID.
+lock_dir_of_test() {
+	export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/xdg
+	mkdir -m 700 "$XDG_RUNTIME_DIR"
+}
+
+# rx_together N CMD: N simultaneous runs of rx 127.0.0.1 CMD, where %d in
+# CMD is the run's number (1..N, and %% a percent sign); fails if any run
+# fails.
+rx_together() {
+	local i bg=()
+	for ((i = 1; i <= $1; i++)); do
+		# shellcheck disable=SC2059  # CMD is the format
+		rx 127.0.0.1 "$(printf "$2" "$i")" 3>&- &
+		bg+=($!)
+	done
+	for i in "${bg[@]}"; do
+		wait "$i" || fail "a run failed with $?"
+	done
+}
+
+# assert_log_grammar [FILE]: every line of the log is a record, but for a
+# line cut by a failed write that the next line, CUT_RE's error record,
+# says was cut.
 assert_log_grammar() {
-	local bad
-	bad=$(grep -Evn "$RECORD_RE" "${1:-$LOG}" | head -n 5)
+	local f=${1:-$LOG} n bad=
+	while IFS=: read -r n _; do
+		sed -n "$((n + 1))p" "$f" | grep -Eq "$CUT_RE" ||
+			bad+="$(sed -n "${n}p" "$f" | cut -c1-200)"$'\n'
+	done < <(grep -Evn "$RECORD_RE" "$f" | head -n 20)
 	[ -z "$bad" ] || fail "lines outside the record grammar: $bad"
 }
 

@@ -21,14 +21,7 @@ stats_out_bytes() {
 # ten_runs: 10 simultaneous runs sharing $LOG, run I printing
 # "runI 1" ... "runI 5000"; fails if any run fails.
 ten_runs() {
-	local i bg=()
-	for i in $(seq 1 10); do
-		rx 127.0.0.1 "seq -f 'run$i %g' 1 5000" 3>&- &
-		bg+=($!)
-	done
-	for i in "${bg[@]}"; do
-		wait "$i" || fail "a run failed with $?"
-	done
+	rx_together 10 "seq -f 'run%d %%g' 1 5000"
 }
 
 @test "10 simultaneous runs sharing one log never tear a record" {
@@ -223,11 +216,35 @@ number 3 127.0.0.1 exit 3'
 	assert_output true
 }
 
-@test "--format json: invalid UTF-8 bytes appear as \\u00XX" {
+# json_out CMD: run CMD with a JSON log; its out records' line and base64.
+json_out() {
 	LOG=$BATS_TEST_TMPDIR/json.log
-	rx --format json 127.0.0.1 "printf '\\377\\376ok\\n'"
-	run jq -r 'select(.kind == "out") | .line == "\u00ff\u00feok"' "$LOG"
-	assert_output true
+	rx --format json 127.0.0.1 "$1" || return 1
+	jq -c 'select(.kind == "out") | [.line, .base64]' "$LOG"
+}
+
+@test "--format json: each invalid UTF-8 byte is U+FFFD in line, and base64 has the exact bytes" {
+	run json_out "printf '\\377\\376ok\\n'"
+	# jq writes U+FFFD as the character
+	assert_output "[\"$(printf '\357\277\275\357\277\275')ok\",\"$(printf '\377\376ok' | base64)\"]"
+}
+
+@test "--format json: a line of valid UTF-8 has no base64 member" {
+	run json_out "printf 'h\\303\\251\\001\\n'"
+	assert_output '["hé\u0001",null]'
+}
+
+@test "--format json: a C1 control is written as its code point, \\u0085, not byte by byte" {
+	json_out "printf 'a\\302\\205b\\302\\237\\n'" >/dev/null
+	run grep -o '"kind":"out".*' "$LOG"
+	assert_output '"kind":"out","line":"a\u0085b\u009f"}'
+}
+
+@test "--format json: stats says noeol for the streams whose last line had no newline" {
+	LOG=$BATS_TEST_TMPDIR/json.log
+	rx --format json 127.0.0.1 "printf out; printf err >&2"
+	run jq -r 'select(.kind == "stats") | .noeol' "$LOG"
+	assert_output "out,err"
 }
 
 @test "--format json: lines are JSON-escaped, not vis-escaped" {
@@ -272,6 +289,35 @@ end 10"
 	assert_each_line_json "$BATS_TEST_TMPDIR/stdout"
 	run jq -r 'select(.kind == "out") | .line' "$BATS_TEST_TMPDIR/stdout"
 	assert_output hi
+}
+
+# --- a last line without a newline, pieces of a long line ---------------
+
+@test "a last line without a newline: stats ends with noeol=out" {
+	rx 127.0.0.1 "echo one; printf two"
+	run log_records out
+	assert_output "one
+two"
+	assert_regex "$(log_records stats)" ' reason=exit noeol=out$'
+}
+
+@test "last lines without a newline on stdout and stderr: noeol=out,err" {
+	rx 127.0.0.1 "printf two; printf err >&2"
+	assert_regex "$(log_records stats)" ' reason=exit noeol=out,err$'
+	assert_log_grammar
+}
+
+@test "output that ends in a newline: stats has no noeol" {
+	rx 127.0.0.1 "printf 'two\\n'; echo err >&2"
+	assert_regex "$(log_records stats)" ' reason=exit$'
+}
+
+@test "a NUL at the end of an out+ piece is written \\000, so joined pieces decode too" {
+	rx 127.0.0.1 "head -c 4095 /dev/zero | tr '\\0' a; printf '\\000'; echo 1"
+	run log_records out+
+	assert_output "$(printf '%4095s' '' | tr ' ' a)\\000"
+	run log_records out
+	assert_output 1
 }
 
 # --- terminal or not ----------------------------------------------------
@@ -329,10 +375,11 @@ rx_cmdline() {
 # --- cron's environment -------------------------------------------------
 
 # cron_rx ARGS...: remoteexe with the bare environment cron gives (the
-# sanitizers' settings of make check-asan pass through).
+# sanitizers' settings of make check-asan, and the test's syslog socket,
+# pass through).
 cron_rx() {
 	local keep=() v
-	for v in ASAN_OPTIONS UBSAN_OPTIONS; do
+	for v in ASAN_OPTIONS UBSAN_OPTIONS REMOTEEXE_SYSLOG_SOCKET; do
 		[ -z "${!v:-}" ] || keep+=("$v=${!v}")
 	done
 	env -i PATH=/usr/bin:/bin HOME="$HOME" "${keep[@]}" timeout 60 \

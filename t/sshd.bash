@@ -23,6 +23,7 @@
 #			-i and --known-hosts
 #	REMOTEEXE_SYSTEM_CONFIG  $FIX/ssh_config.system, empty: runs without
 #			-F read it instead of /etc/ssh/ssh_config
+#	REMOTEEXE_SYSLOG_SOCKET	$FIX/syslog.sock, where nobody listens
 # and sets SSH_CMD, an array: ssh with the same key, known_hosts and port
 # (append USER@127.0.0.1 and the command).
 #
@@ -34,9 +35,16 @@
 SSHD=${SSHD:-/usr/sbin/sshd}
 
 # The record grammar of CONTRACT.md, as an extended regex. An IPv6 host is
-# written [addr]:port in the command record.
+# written [addr]:port in the command record. A line cut by a failed write
+# (disk full) need not match it; the record after it is then CUT_RE's
+# error record (see assert_log_grammar in t/helper.bash).
 # shellcheck disable=SC2034  # for the scripts that source this file
-RECORD_RE='^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\]\[[0-9]+\] (START,-,.*|command,[^@ ]+@([^]:[ ]+|\[[0-9A-Fa-f:.]+(%[^] ]+)?\]):[0-9]+ .*|out,.*|err,.*|out\+,.*|err\+,.*|retry,[0-9]+,.*|hostkey,added .*|signal,[A-Z0-9]+|state,.*|error,.*|stats,elapsed=[0-9]+\.[0-9]{3} out=[0-9]+ err=[0-9]+ attempts=[0-9]+ reason=[a-z:A-Z0-9]+|END,[0-9]+,.*)$'
+RECORD_RE='^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\]\[[0-9]+\] (START,-,.*|command,[^@ ]+@([^]:[ ]+|\[[0-9A-Fa-f:.]+(%[^] ]+)?\]):[0-9]+ .*|out,.*|err,.*|out\+,.*|err\+,.*|retry,[0-9]+,.*|hostkey,added .*|signal,[A-Z0-9]+|state,.*|error,.*|stats,elapsed=[0-9]+\.[0-9]{3} out=[0-9]+ err=[0-9]+ attempts=[0-9]+ reason=[a-z:A-Z0-9]+( lost=[0-9]+)?( noeol=(out|err|out,err))?|END,[0-9]+,.*)$'
+
+# The error record with which a run terminates a record cut at the end of
+# the log (by a failed write, its own or an earlier run's).
+# shellcheck disable=SC2034  # for the scripts that source this file
+CUT_RE='^\[[^]]*\]\[[0-9]+\] error,a previous record at the end of this file was cut \((more than )?[0-9]+ bytes without a newline\); terminated$'
 
 # sshd_write_config DIR PORT [EXTRA LINE...]: DIR/sshd_config for the keys
 # in DIR, listening on SSHD_ADDR:PORT only.  $SSHD_APPEND (Match blocks,
@@ -138,6 +146,9 @@ fixture_start() {
 	: >"$FIX/ssh_config.system"
 	export REMOTEEXE_SYSTEM_CONFIG=$FIX/ssh_config.system
 	unset SSH_AUTH_SOCK REMOTEEXE_LOG
+	# remoteexe's own failures go to syslog: here to a socket nobody
+	# listens on (tests that read them listen there), never /dev/log
+	export REMOTEEXE_SYSLOG_SOCKET=$FIX/syslog.sock
 	# shellcheck disable=SC2034  # for the scripts that source this file
 	SSH_CMD=(ssh -F none -o BatchMode=yes -o UserKnownHostsFile="$RX_KNOWN"
 		-o IdentitiesOnly=yes -i "$RX_KEY" -p "$SSHD_PORT")

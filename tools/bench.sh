@@ -17,6 +17,13 @@
 #   report     remoteexe-report on a generated REPORT_RECORDS-record log vs
 #              grep -c (records/s) and its peak RSS (no growth with the log);
 #              BENCH_ONLY=report runs only this, without sshd
+#   stall      STALL_RUNS bulk runs of STALL_MB MB with the default channel
+#              window and as many with a small one (a copy built with
+#              -DCHANNEL_WINDOW=STALL_WINDOW), interleaved: median and max
+#              time, stalls (a run more than 10 s over the median: a pause
+#              for a keepalive interval), CPU s/GB; BENCH_ONLY=stall runs
+#              only this (and BENCH_STALL_CMP="LABEL=BINARY ..." adds other
+#              builds to the same rounds, for before/after)
 #
 # Every remoteexe run's log is checked (START first, END,0 last, the expected
 # number of out records); the script exits 1 if any is incomplete or the
@@ -28,8 +35,9 @@
 # (50000000) BENCH_CONC (50) BENCH_CONC_LINES (20000) BENCH_TIMEOUT (180 s per
 # run) BENCH_BUDGET (150 s: a measurement is not repeated once it has taken
 # that long, nor after a remoteexe run of it failed) BENCH_STRICT (0) BENCH_KEEP (0: keep the temp dir) BENCH_MAKE (1; 0
-# skips the build) BENCH_REPORT_RECORDS (10000000) BENCH_ONLY (report: only
-# that) REMOTEEXE (./remoteexe) REMOTEEXE_REPORT (./remoteexe-report) TMPDIR (/tmp; the bulk log needs ~1.4 x BULK bytes free).
+# skips the build) BENCH_REPORT_RECORDS (10000000) BENCH_STALL_RUNS (20)
+# BENCH_STALL_MB (500) BENCH_STALL_WINDOW (131072) BENCH_STALL_CMP ()
+# BENCH_ONLY (report, stall: only that) REMOTEEXE (./remoteexe) REMOTEEXE_REPORT (./remoteexe-report) TMPDIR (/tmp; the bulk log needs ~1.4 x BULK bytes free).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 export LC_ALL=C
@@ -202,6 +210,83 @@ if [ "${BENCH_ONLY:-}" = report ]; then
 fi
 
 
+# --- stall check ---------------------------------------------------------------
+STALL_RUNS=${BENCH_STALL_RUNS:-20};	num BENCH_STALL_RUNS "$STALL_RUNS" 1 1000
+STALL_MB=${BENCH_STALL_MB:-500};	num BENCH_STALL_MB "$STALL_MB" 1 100000
+STALL_WINDOW=${BENCH_STALL_WINDOW:-131072}
+num BENCH_STALL_WINDOW "$STALL_WINDOW" 32768 1073741824
+
+# stall_build DIR: remoteexe with a STALL_WINDOW-byte channel window, built
+# in a copy of the sources under DIR; its path on stdout.
+stall_build() {
+	mkdir -p "$1/src/tools" || return 1
+	cp "$ROOT"/*.c "$ROOT"/*.h "$ROOT/remote.sh" "$ROOT/Makefile" "$1/src/" &&
+		cp "$ROOT/tools/embed.sh" "$1/src/tools/" || return 1
+	rm -f "$1/src/remote_sh.h"
+	make -C "$1/src" remoteexe CFLAGS="-O2 -g -DCHANNEL_WINDOW=$STALL_WINDOW" \
+		>"$1/build.log" 2>&1 || { cat "$1/build.log" >&2; return 1; }
+	echo "$1/src/remoteexe"
+}
+
+# stall_stats FILE: "median max stalls" of the times in FILE (s); a stall is
+# a run more than 10 s over the median.
+stall_stats() {
+	sort -g "$1" | awk '{ a[NR] = $1 }
+		END {
+			if (NR == 0) { print "nan nan nan"; exit }
+			m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+			for (i = 1; i <= NR; i++) if (a[i] > m + 10) n++
+			printf "%.2f %.2f %d\n", m, a[NR], n
+		}'
+}
+
+# bench_stall: the stall check (see the top). The builds of this tree are
+# checked (a stall or an incomplete log is a MISS or a FAIL); the
+# BENCH_STALL_CMP builds are measured alongside, for information.
+bench_stall() {
+	local d labels=() bins=() i j n lb cmd bytes=$((STALL_MB * 1000000)) tf
+	local s u sy med max st cpu lines
+	d=$(mktemp -d "${TMPDIR:-/tmp}/rxstall.XXXXXX") || return 2
+	labels=(default "window $STALL_WINDOW") bins=("$REMOTEEXE")
+	bins+=("$(stall_build "$d")") || { FAILS+=("stall: the small-window build failed"); rm -rf "$d"; return 2; }
+	for lb in ${BENCH_STALL_CMP:-}; do
+		labels+=("${lb%%=*}") bins+=("${lb#*=}")
+	done
+	s=$(printf '0123456789%.0s' 1 2 3 4 5 6 7 8 9 10)
+	cmd="yes ${s:0:99} | head -c $bytes"
+	lines=$((bytes / 100 + (bytes % 100 > 0 ? 1 : 0)))
+	echo "bench: stall check, $STALL_RUNS x $STALL_MB MB: ${labels[*]}" >&2
+	for ((i = 1; i <= STALL_RUNS; i++)); do
+		for j in "${!bins[@]}"; do
+			tf=$d/tm
+			rm -f "$tf"
+			REMOTEEXE=${bins[$j]} timed rx_tm "$tf" "$d/stall.log" "$cmd"
+			read -r _ u sy _ < <(tail -n 1 "$tf" 2>/dev/null)
+			echo "$(calc %.3f "$US / 1e6")" >>"$d/time.$j"
+			echo "$(calc %.3f "(${u:-0} + ${sy:-0}) / ($bytes / 1e9)")" >>"$d/cpu.$j"
+			n=${#FAILS[@]}
+			check_log "stall ${labels[$j]} run $i" "$d/stall.log" "$RC" \
+				"$lines" "" "$bytes"
+			if [ "$j" -ge 2 ] && [ "${#FAILS[@]}" -gt "$n" ]; then
+				# another build: for information only
+				NOTES+=("${FAILS[@]:$n}")
+				FAILS=("${FAILS[@]:0:$n}")
+			fi
+		done
+	done
+	echo
+	echo "stall check: $STALL_RUNS x $(mb "$bytes") each, interleaved, $(nproc) cores"
+	printf '%-24s %10s %10s %8s %10s  %s\n' build "median s" "max s" stalls "CPU s/GB" result
+	for j in "${!bins[@]}"; do
+		read -r med max st <<<"$(stall_stats "$d/time.$j")"
+		cpu=$(stat3 $(cat "$d/cpu.$j") | cut -d' ' -f1)
+		V="(info)"
+		[ "$j" -ge 2 ] || verdict "$st == 0"
+		printf '%-24s %10s %10s %8s %10s  %s\n' "${labels[$j]}" "$med" "$max" "$st" "$cpu" "$V"
+	done
+	rm -rf "$d"
+}
+
 # --- work dir, disk, sshd ----------------------------------------------------
 W=$(mktemp -d "${TMPDIR:-/tmp}/rxbench.XXXXXX") || exit 1
 . "$ROOT/t/sshd.bash"
@@ -352,6 +437,38 @@ MISSED=0
 sshx true
 rx "$W/warm.log" true
 rm -f "$W/warm.log"
+
+# the final report of FAILS and MISSED, and the exit status
+finish_bench() {
+	local status=0
+	if [ "${#FAILS[@]}" -gt 0 ]; then
+		echo
+		echo "FAILURES:"
+		printf '  %s\n' "${FAILS[@]}"
+		if [ -s "$W/failed.tails" ]; then
+			echo "log tails:"
+			sed 's/^/  /' "$W/failed.tails"
+		fi
+		if [ -s "$W/rx.stderr" ]; then
+			echo "remoteexe stderr (last 5 lines):"
+			tail -n 5 "$W/rx.stderr" | sed 's/^/  /'
+		fi
+		status=1
+	fi
+	if [ "$MISSED" -gt 0 ]; then
+		echo
+		echo "bench: $MISSED target(s) missed"
+		[ "$STRICT" = 1 ] && status=1
+	fi
+	return $status
+}
+
+if [ "${BENCH_ONLY:-}" = stall ]; then
+	bench_stall
+	[ "${#NOTES[@]}" -eq 0 ] || printf '  note: %s\n' "${NOTES[@]}"
+	finish_bench
+	exit $?
+fi
 
 # --- latency -----------------------------------------------------------------
 echo "bench: latency, $LAT_N x true" >&2
@@ -575,26 +692,9 @@ echo "  cpu s/GB: remoteexe ${cpu_rx[*]}; ssh ${cpu_ssh[*]}"
 echo "  big line: median $big_m s; RSS KiB ${rss_big[*]}; bulk RSS KiB ${rss_rx[*]}"
 echo "  integrity: $CONC runs in $conc_s s, $conc_lines log lines"
 [ "${#NOTES[@]}" -eq 0 ] || printf '  note: %s\n' "${NOTES[@]}"
+NOTES=()
+bench_stall
+[ "${#NOTES[@]}" -eq 0 ] || printf '  note: %s\n' "${NOTES[@]}"
 bench_report
-
-status=0
-if [ "${#FAILS[@]}" -gt 0 ]; then
-	echo
-	echo "FAILURES:"
-	printf '  %s\n' "${FAILS[@]}"
-	if [ -s "$W/failed.tails" ]; then
-		echo "log tails:"
-		sed 's/^/  /' "$W/failed.tails"
-	fi
-	if [ -s "$W/rx.stderr" ]; then
-		echo "remoteexe stderr (last 5 lines):"
-		tail -n 5 "$W/rx.stderr" | sed 's/^/  /'
-	fi
-	status=1
-fi
-if [ "$MISSED" -gt 0 ]; then
-	echo
-	echo "bench: $MISSED target(s) missed"
-	[ "$STRICT" = 1 ] && status=1
-fi
-exit $status
+finish_bench
+exit $?
