@@ -355,7 +355,7 @@ END,0,127.0.0.1 true"
 	rx_pid --alive 2 127.0.0.1 true
 	assert_equal "$RX_RC" 10
 	assert_regex "$(syslog_lines)" "$(syslog_re "$RX_PID" \
-		"$(ere "--alive 2: too small (3..86400) (job: -p $SSHD_PORT -i $RX_KEY --known-hosts $RX_KNOWN --log $LOG --alive 2 127.0.0.1 true)")")"
+		"$(ere "--alive 2: too small (3..86400) (job: ${RX_OPTS[*]} --alive 2 127.0.0.1 true)")")"
 }
 
 @test "an unusable ssh_config goes to syslog" {
