@@ -29,10 +29,12 @@ tools() {
 	fi
 }
 
-# g: the process group of pid $1, as the kernel says
+# g: the process group of pid $1, as the kernel says; false once it is gone
+# (reaped: its group is then its own business no more)
 kpgid() {
 	g=
-	if { read -r s <"/proc/$1/stat"; } 2>/dev/null; then
+	if [ -n "$proc" ]; then
+		{ read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
 		s=${s##*) }
 		set -- $s
 		g=$3
@@ -40,6 +42,7 @@ kpgid() {
 		set -- $(ps -o pgid= -p "$1" 2>/dev/null)
 		g=$1
 	fi
+	[ -n "$g" ]
 }
 
 # the command's processes that are alive (not zombies): its process group,
@@ -133,11 +136,14 @@ runner() {
 		own=
 	fi
 	c=$!
+	[ ! -r "/proc/$$/stat" ] || proc=1
+	# until setsid(1) has made the group (a moment), or the command ended
 	i=0
 	while kpgid "$c" && [ -n "$own" ] && [ "$g" != "$c" ] &&
-	    [ "$i" -lt 1000 ]; do
+	    [ "$i" -lt 200 ]; do
 		i=$((i + 1))
 	done
+	[ -n "$g" ] || g=$c
 	[ "$g" = "$c" ] || own=
 	echo "pgid $g $c $own"
 	wait "$c" 2>/dev/null	# no "Terminated": the log has the reason
