@@ -137,7 +137,7 @@ FUZZERS=	${patsubst fuzz/fuzz_%.c,.fuzz/%,${wildcard fuzz/fuzz_*.c}}
 	    -o $@ $< ${filter-out remoteexe.c,${SRCS}} ${PKG_LIBS}
 
 # The escape target reads log.c's records back with the report's reader.
-.fuzz/escape: report/logread.c report/logread.h
+.fuzz/escape: report/logread.c report/logread.h report/util.c report/util.h
 
 fuzz: ${FUZZERS}
 	sh tools/fuzz.sh ${FUZZ_SECONDS} ${FUZZ_JOBS} ${FUZZERS}

@@ -38,6 +38,10 @@
 #include "../diag.c"
 #include "../util.c"
 #include "../report/logread.c"
+/* util.c has one too; the report's is only needed for decimal() */
+#define xstrdup		report_xstrdup
+#include "../report/util.c"
+#undef xstrdup
 
 #define REPEAT_TO	5000
 
