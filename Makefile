@@ -4,11 +4,11 @@ PROG=	remoteexe
 REPORT=	remoteexe-report
 SRCS=	remoteexe.c settings.c config.c run.c progress.c signals.c diag.c \
 	dial.c tcp.c ssh.c sshio.c auth.c hostkey.c kexprobe.c channel.c pump.c remote.c \
-	log.c base64.c sha1.c match.c util.c
+	log.c base64.c sha1.c match.c util.c utf8.c
 OBJS=	${SRCS:.c=.o}
 HDRS=	settings.h config.h run.h progress.h signals.h diag.h failure.h \
 	dial.h tcp.h ssh.h sshio.h auth.h hostkey.h kexprobe.h channel.h pump.h remote.h \
-	log.h base64.h sha1.h match.h util.h
+	log.h base64.h sha1.h match.h util.h utf8.h
 
 PREFIX?=	/usr/local
 BINDIR?=	${PREFIX}/bin
@@ -54,9 +54,9 @@ REPORT_SRCS=	report/report.c report/logread.c report/input.c report/runs.c \
 		report/sketch.c report/incident.c report/proc.c report/cron.c \
 		report/cronjob.c report/missed.c report/output.c \
 		report/outjson.c report/extract.c report/htab.c report/util.c \
-		base64.c
+		base64.c utf8.c
 REPORT_OBJS=	${REPORT_SRCS:.c=.o}
-REPORT_HDRS=	${wildcard report/*.h}
+REPORT_HDRS=	${wildcard report/*.h} base64.h utf8.h
 REPORT_LIBS!=	pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd
 
 ${REPORT}: ${REPORT_OBJS}

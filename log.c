@@ -28,6 +28,7 @@
 #include "base64.h"
 #include "diag.h"
 #include "log.h"
+#include "utf8.h"
 #include "util.h"
 
 #define BUFSZ		(64 * 1024)
@@ -95,46 +96,6 @@ classes_init(void)
 }
 
 /*
- * Length of the valid, printable UTF-8 sequence at p (lead byte of class n),
- * or 0 if it is invalid, overlong, a surrogate or a C1 control.
- */
-static size_t
-utf8_len(const unsigned char *p, const unsigned char *end, int n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	int i;
-
-	if (end - p < n)
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	else if (p[0] == 0xc2)
-		hi = 0xbf, lo = 0xa0;	/* U+0080..U+009F are C1 controls */
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-static char *
-octal(char *d, unsigned char c)
-{
-	*d++ = '\\';
-	*d++ = '0' + (c >> 6);
-	*d++ = '0' + ((c >> 3) & 7);
-	*d++ = '0' + (c & 7);
-	return d;
-}
-
-/*
  * One byte as vis(3) VIS_CSTYLE|VIS_OCTAL would write it.  NUL is \0
  * unless an octal digit follows or the text ends there: the pieces of an
  * over-long line may be joined before they are decoded.
@@ -148,7 +109,7 @@ vis_byte(char *d, unsigned char c, const unsigned char *next,
 
 	/* "] END," inside remote text must not look like a record to grep */
 	if (c == ']' && end - next >= 5 && memcmp(next, " END,", 5) == 0)
-		return octal(d, c);
+		return octal_escape(d, c);
 	if (c == ']' || c == '"' || c == '\t') {
 		*d++ = c;
 		return d;
@@ -160,7 +121,7 @@ vis_byte(char *d, unsigned char c, const unsigned char *next,
 	}
 	if (c == '\0') {
 		if (next == end || (*next >= '0' && *next <= '7'))
-			return octal(d - 1, c);
+			return octal_escape(d - 1, c);
 		*d++ = '0';
 		return d;
 	}
@@ -169,7 +130,7 @@ vis_byte(char *d, unsigned char c, const unsigned char *next,
 			*d++ = s[1];
 			return d;
 		}
-	return octal(d - 1, c);
+	return octal_escape(d - 1, c);
 }
 
 /* The JSON escape of a code point below U+0100. */
@@ -256,7 +217,7 @@ escape(char *d, const char *s, size_t len, int *invalid)
 			d += p - run;
 			continue;
 		}
-		if (bclass[*p] > 1 && (n = utf8_len(p, end, bclass[*p])) > 0) {
+		if (bclass[*p] > 1 && (n = utf8_len(p, end)) > 0) {
 			memcpy(d, p, n);
 			d += n;
 			p += n;

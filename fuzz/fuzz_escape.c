@@ -24,19 +24,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* log.c and logread.c each have their own helpers of these names */
-#define octal		log_octal
+/* log.c and logread.c each have their own vis_byte() */
 #define vis_byte	log_vis_byte
-#define utf8_len	log_utf8_len
 #include "../log.c"
-#undef octal
 #undef vis_byte
-#undef utf8_len
 #define b64_value	strict_b64_value
 #include "../base64.c"
 #undef b64_value
 #include "../diag.c"
 #include "../util.c"
+#include "../utf8.c"
 #include "../report/logread.c"
 /* util.c has one too; the report's is only needed for decimal() */
 #define xstrdup		report_xstrdup

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../base64.c"
+#include "../utf8.c"
 #include "../report/logread.c"
 #include "../report/util.c"
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "../base64.h"
+#include "../utf8.h"
 #include "logread.h"
 #include "util.h"
 
@@ -82,7 +83,6 @@ date_ok(int y, int mo, int d)
 static int
 hour_start(const char *s, int64_t *t)
 {
-	struct tm tm;
 	int y, mo, d, h;
 
 	if (s[4] != '-' || s[7] != '-' || s[10] != ' ')
@@ -93,13 +93,7 @@ hour_start(const char *s, int64_t *t)
 	h = decimal(s + 11, 2);
 	if (!date_ok(y, mo, d) || h < 0 || h > 23)
 		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_isdst = -1;
-	*t = mktime(&tm);
+	*t = local_seconds(y, mo, d, h, 0, 0);
 	return 0;
 }
 
@@ -773,54 +767,6 @@ rstr_decode(const struct rstr *s, char *out)
 	}
 }
 
-/*
- * Length of the valid, printable UTF-8 sequence at p, or 0: the rule of
- * remoteexe's writer (no overlong forms, surrogates or C1 controls).
- */
-size_t
-utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if ((size_t)(end - p) < n)
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	else if (p[0] == 0xc2)
-		lo = 0xa0;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-static char *
-octal(char *d, unsigned char c)
-{
-	*d++ = '\\';
-	*d++ = '0' + (c >> 6);
-	*d++ = '0' + ((c >> 3) & 7);
-	*d++ = '0' + (c & 7);
-	return d;
-}
-
 /* One byte that is not printable text, as the log writes it. */
 static char *
 vis_byte(char *d, const unsigned char *p, const unsigned char *end)
@@ -830,7 +776,7 @@ vis_byte(char *d, const unsigned char *p, const unsigned char *end)
 
 	if (*p == '\0') {
 		if (p + 1 == end || (p[1] >= '0' && p[1] <= '7'))
-			return octal(d, 0);
+			return octal_escape(d, 0);
 		*d++ = '\\';
 		*d++ = '0';
 		return d;
@@ -841,7 +787,7 @@ vis_byte(char *d, const unsigned char *p, const unsigned char *end)
 			*d++ = e[1];
 			return d;
 		}
-	return octal(d, *p);
+	return octal_escape(d, *p);
 }
 
 /*
@@ -857,7 +803,7 @@ vis_encode(char *d, const char *s, size_t len)
 
 	while (p < end) {
 		if (*p == ']' && end - p >= 6 && memcmp(p + 1, " END,", 5) == 0)
-			d = octal(d, *p++);
+			d = octal_escape(d, *p++);
 		else if ((*p >= 0x20 && *p < 0x7f && *p != '\\') || *p == '\t')
 			*d++ = (char)*p++;
 		else if (*p >= 0x80 && (n = utf8_len(p, end)) > 0) {

@@ -59,7 +59,6 @@ ssize_t		 rstr_decode(const struct rstr *, char *);
 size_t		 vis_decode(const char *, size_t, char *);
 ssize_t		 json_decode(const char *, size_t, char *);
 char		*vis_encode(char *, const char *, size_t);
-size_t		 utf8_len(const unsigned char *, const unsigned char *);
 const char	*kind_name(enum rkind);
 int64_t		 civil_days(int, int, int);
 int		 month_days(int, int);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../utf8.h"
 #include "incident.h"
 #include "output.h"
 #include "runs.h"

@@ -93,7 +93,6 @@ static int
 absolute_time(const char *s, int64_t *ms)
 {
 	size_t len = strlen(s);
-	struct tm tm;
 	int y, mo, d, h = 0, mi = 0, sec = 0;
 
 	if ((len != 10 && len != 16 && len != 19) || s[4] != '-' ||
@@ -108,15 +107,7 @@ absolute_time(const char *s, int64_t *ms)
 	if (len == 19 && (s[16] != ':' || (sec = decimal(s + 17, 2)) < 0 ||
 	    sec > 60))
 		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	tm.tm_isdst = -1;
-	*ms = (int64_t)mktime(&tm) * 1000;
+	*ms = local_seconds(y, mo, d, h, mi, sec) * 1000;
 	return 0;
 }
 

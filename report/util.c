@@ -76,6 +76,23 @@ local_tm(int64_t ms, struct tm *tm)
 	return tm;
 }
 
+/* Seconds since the epoch of a local date and time, as mktime(3) says. */
+int64_t
+local_seconds(int y, int mo, int d, int h, int mi, int sec)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
 /* "2026-11-22 02:00:01", as the text log writes it. */
 char *
 time_text(char *buf, int64_t ms)

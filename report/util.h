@@ -18,6 +18,7 @@ void	*xmemdup(const void *, size_t);
 char	*xstrdup(const char *);
 uint64_t hash_bytes(const void *, size_t);
 int	 decimal(const char *, int);
+int64_t	 local_seconds(int, int, int, int, int, int);
 char	*time_text(char *, int64_t);
 char	*time_iso(char *, int64_t);
 
