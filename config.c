@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "match.h"
 #include "util.h"
 
 #define WHITESPACE	" \t\r\n"
@@ -252,32 +253,6 @@ tokenize(char *s)
 }
 
 /*
- * ssh's patterns: '*' matches any run, '?' one character.  Only the last
- * '*' is ever retried, which keeps this linear in practice where
- * recursion would be exponential in the number of stars.
- */
-static int
-pattern_match(const char *s, const char *pat)
-{
-	const char	*star = NULL, *retry = NULL;
-
-	while (*s != '\0') {
-		if (*pat == '*') {
-			star = ++pat;
-			retry = s;
-		} else if (*pat != '\0' && (*pat == '?' || *pat == *s)) {
-			pat++;
-			s++;
-		} else if (star != NULL) {
-			pat = star;
-			s = ++retry;
-		} else
-			return 0;
-	}
-	return pat[strspn(pat, "*")] == '\0';
-}
-
-/*
  * Host lines match the host as typed, case-sensitively, as OpenSSH 9.2
  * does; a matching "!pattern" vetoes the line whatever else matches.
  */
@@ -289,9 +264,9 @@ host_matches(const char *host, struct words *w)
 
 	while ((pat = word_next(w)) != NULL) {
 		if (*pat == '!') {
-			if (pattern_match(host, pat + 1))
+			if (match_pattern(host, pat + 1, strlen(pat + 1), 0))
 				return 0;
-		} else if (pattern_match(host, pat))
+		} else if (match_pattern(host, pat, strlen(pat), 0))
 			matched = 1;
 	}
 	return matched;
@@ -333,24 +308,21 @@ lowercase(const char *s)
 static int
 list_match(const char *s, const char *list, int fold)
 {
-	char	*copy, *rest, *pat;
-	int	 got = 0, neg;
+	const char	*pat = list;
+	size_t		 len;
+	int		 got = 0, neg;
 
-	if ((copy = strdup(list)) == NULL)
-		return -2;
-	if (fold)
-		lower_in_place(copy);
-	for (rest = copy; (pat = strsep(&rest, ",")) != NULL;) {
-		neg = *pat == '!';
-		if (!pattern_match(s, pat + neg))
-			continue;
-		if (neg) {
-			got = -1;
-			break;
+	while (*pat != '\0') {
+		if ((neg = *pat == '!'))
+			pat++;
+		len = strcspn(pat, ",");
+		if (match_pattern(s, pat, len, fold)) {
+			if (neg)
+				return -1;
+			got = 1;
 		}
-		got = 1;
+		pat += len + (pat[len] == ',');
 	}
-	free(copy);
 	return got;
 }
 

@@ -16,7 +16,7 @@ ascii_lower(char c)
 }
 
 int
-match_pattern(const char *s, const char *p, size_t plen)
+match_pattern(const char *s, const char *p, size_t plen, int fold)
 {
 	const char *pe = p + plen, *star = NULL, *resume = NULL;
 
@@ -24,7 +24,8 @@ match_pattern(const char *s, const char *p, size_t plen)
 		if (p < pe && *p == '*') {
 			star = ++p;
 			resume = s;
-		} else if (p < pe && (*p == '?' || ascii_lower(*p) == *s)) {
+		} else if (p < pe && (*p == '?' ||
+		    (fold ? ascii_lower(*p) : *p) == *s)) {
 			p++;
 			s++;
 		} else if (star != NULL) {
@@ -52,7 +53,7 @@ match_pattern_list(const char *s, const char *list)
 		len = strcspn(p, ",");
 		if (len >= SUBPATTERN_MAX)
 			return 0;
-		if (match_pattern(s, p, len)) {
+		if (match_pattern(s, p, len, 1)) {
 			if (negated)
 				return 0;
 			positive = 1;

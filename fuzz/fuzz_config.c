@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.c"
+#include "match.c"
 #include "same.h"
 
 #define MAXFILES	8
