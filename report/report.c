@@ -339,6 +339,24 @@ window_of(const struct window *w, const struct tally *t, int64_t *from,
 	return 1;
 }
 
+/*
+ * One record for the runs and for the crontab's slots: the first record
+ * read opens the window when --since does not, and a START answers a slot.
+ */
+static int
+feed_record(const struct record *r)
+{
+	struct job *j;
+
+	if (!missed_begun())
+		missed_begin(r->ms);
+	if (runs_record(r) == -1)
+		return -1;
+	if (r->kind == RK_START && (j = job_of(r)) != NULL)
+		missed_start(j, r->ms);
+	return 0;
+}
+
 static int
 run_report(const struct opts *o, char **logs, int nlogs)
 {
@@ -351,7 +369,7 @@ run_report(const struct opts *o, char **logs, int nlogs)
 	if (o->win.has_since)
 		missed_begin(o->win.since);
 	for (i = 0; i < nlogs; i++)
-		if (read_log(logs[i], runs_record, 1) == -1)
+		if (read_log(logs[i], feed_record, 1) == -1)
 			bad = 1;
 	runs_finish();
 	ri.have_window = window_of(&o->win, runs_tally(), &ri.from, &ri.to);

@@ -10,7 +10,6 @@
 
 #include "cron.h"
 #include "incident.h"
-#include "missed.h"
 #include "proc.h"
 #include "runs.h"
 #include "util.h"
@@ -105,7 +104,7 @@ job_get(const char *params, size_t len)
 }
 
 /* The job a START or END names; NULL if its PARAMS do not decode. */
-static struct job *
+struct job *
 job_of(const struct record *r)
 {
 	ssize_t n;
@@ -255,7 +254,6 @@ run_start(struct run *u, const struct record *r)
 	u->start = u->lastrec = r->ms;
 	u->job = j;
 	htab_add(&runtab, &u->hn, pid_hash(r->pid));
-	missed_start(j, r->ms);
 	return 0;
 }
 
@@ -300,8 +298,6 @@ note_time(int64_t ms)
 	if (!t.have_records) {
 		t.have_records = 1;
 		t.first = t.last = t.first_read = ms;
-		if (!win.has_since)
-			missed_begin(ms);
 	}
 	if (ms < t.first)
 		t.first = ms;

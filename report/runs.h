@@ -83,6 +83,7 @@ struct tally {
 
 void		 runs_init(const struct window *);
 struct job	*job_get(const char *, size_t);
+struct job	*job_of(const struct record *);
 int		 runs_record(const struct record *);
 void		 runs_malformed(const char *, int64_t);
 void		 runs_finish(void);
