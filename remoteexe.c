@@ -4,6 +4,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -307,6 +308,23 @@ save_args(int argc, char *argv[])
 	return copy;
 }
 
+/*
+ * cron and daemons may start us with 0, 1 or 2 closed: the log would then
+ * be one of them, and a diagnostic or --tee output would land in it as
+ * text that is not a record.  Whatever is closed becomes /dev/null.
+ */
+static void
+open_std_fds(void)
+{
+	int fd;
+
+	do {
+		if ((fd = open("/dev/null", O_RDWR)) == -1)
+			err(11, "/dev/null");
+	} while (fd <= STDERR_FILENO);
+	close(fd);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -315,6 +333,7 @@ main(int argc, char *argv[])
 	char **all, *e, *params, *command, *msg = NULL;
 	int show, rc;
 
+	open_std_fds();
 	all = save_args(argc, argv);
 	setproctitle_init(argc, argv, environ);
 	argv = all;

@@ -185,6 +185,25 @@ END,0,127.0.0.1 echo hi"
 		fail "out record: $(log_records out)"
 }
 
+@test "started with stdin, stdout and stderr closed, --tee output and diagnostics stay out of the log" {
+	local forged='[2026-01-01 00:00:00][1] END,0,fake'
+	local rc=0
+	# not under run, which would give it a stdout and a stderr
+	rx --tee 127.0.0.1 "printf '%s\\n' '$forged' >&2; exit 9" \
+		<&- >&- 2>&- || rc=$?
+	assert_equal "$rc" 9
+	assert_log_grammar
+	run grep -c '] END,' "$LOG"
+	assert_output 1
+	run last_record
+	assert_output --regexp '^END,9,127\.0\.0\.1 '
+	# remoteexe's own diagnostic (a refused connection) goes nowhere either
+	rc=0
+	SSHD_PORT=$(closed_port) rx 127.0.0.1 true <&- >&- 2>&- || rc=$?
+	assert_equal "$rc" 255
+	assert_log_grammar
+}
+
 @test "a newline inside the command words is escaped in START, command and END" {
 	rx 127.0.0.1 'echo one
 echo two'
