@@ -157,15 +157,17 @@ channel_start(struct ssh *ss, const struct settings *s, struct progress *p,
 /*
  * 1 when the channel is closed, 0 not yet, -1 on a lost connection.
  * libssh2 1.10 clears EOF on every data packet, even one after CLOSE; a
- * read that says "no more" without EOF means such data came.
+ * read of stdout that says "no more" without EOF means such data came,
+ * but only once all is read: libssh2_channel_eof() is also 0 while
+ * stderr is still queued (more: the drain stopped at its bound).
  */
 static int
-channel_done(struct cmd *c)
+channel_done(struct cmd *c, int more)
 {
 	int rc;
 
 	if (!libssh2_channel_eof(c->chan)) {
-		if (!c->pump.ended)
+		if (more || !c->pump.ended)
 			return 0;
 		pump_violation(&c->pump, "the server sent data after it had "
 		    "closed the channel");
@@ -231,10 +233,10 @@ keep_alive(struct cmd *c, int64_t t)
 
 /* Where the run is after a read: closed, lost, due, or to go on. */
 static enum step
-check(struct cmd *c, int64_t t, int64_t silent)
+check(struct cmd *c, int64_t t, int64_t silent, int more)
 {
 	watch_status(c);
-	switch (channel_done(c)) {
+	switch (channel_done(c, more)) {
 	case 1:
 		return STEP_CLOSED;
 	case -1:
@@ -271,7 +273,7 @@ step(struct cmd *c)
 	log_flush();
 	t = now_ms();
 	silent = l->alive > 0 ? c->ss->last_recv + l->alive * 1000LL : 0;
-	if ((s = check(c, t, silent)) != STEP_AGAIN)
+	if ((s = check(c, t, silent, more)) != STEP_AGAIN)
 		return s;
 	next = earliest(earliest(c->stopping ? c->stop_deadline : c->deadline,
 	    c->stopping ? 0 : silent), next);

@@ -96,6 +96,20 @@ b"
 	assert_output "$(seq 1 700000 | wc -c)"
 }
 
+@test "heavy stderr until the end keeps the command's exit status and every byte (10 runs)" {
+	# libssh2 says EOF only once stderr is read too: stderr still queued at
+	# the end is no "data after close"
+	local i bytes
+	bytes=$(seq 1 400000 | wc -c)
+	for ((i = 1; i <= 10; i++)); do
+		: >"$LOG"
+		run rx 127.0.0.1 'seq 1 400000 >&2; exit 5'
+		assert_equal "$status" 5
+		run log_records stats
+		assert_output --regexp " err=$bytes .*reason=exit$"
+	done
+}
+
 # --- the JSON format ----------------------------------------------------
 
 # json_log: a JSON log holding every kind a run can make without signals;
