@@ -42,6 +42,7 @@ struct cmd {
 	int64_t			 next_beat;
 	int64_t			 beat_ms;
 	int			 stopping;
+	int64_t			 stop_begun;
 	int64_t			 stop_deadline;
 	int			 nsignals;	/* when the stop began */
 	int			 status;	/* the server's, as last seen */
@@ -202,7 +203,8 @@ begin_stop(struct cmd *c, enum step why)
 
 	c->stopping = 1;
 	c->nsignals = signals_count();
-	c->stop_deadline = now_ms() + l->kill_grace * 1000LL + ANSWER_MS;
+	c->stop_begun = now_ms();
+	c->stop_deadline = c->stop_begun + l->kill_grace * 1000LL + ANSWER_MS;
 	progress_phase(c->progress, PHASE_STOPPING);
 	if (why == STEP_TIMEOUT && c->pump.reports.pgid)
 		log_msg("error", "timeout after %d s; stopping remote process "
@@ -404,6 +406,8 @@ ended(struct cmd *c, enum step s, struct result *r, char **msg)
 	r->known = c->pump.reports.pgid;
 	if (c->stopping) {
 		r->gone = c->pump.reports.stopped && c->pump.reports.gone;
+		r->waited_ms = now_ms() - c->stop_begun;
+		r->shell_ended = c->pump.reports.exited;
 		return FAIL_NONE;
 	}
 	switch (s) {

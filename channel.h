@@ -27,6 +27,8 @@ struct result {
 	char	 signame[16];		/* RUN_KILLED: as the server named it */
 	int	 known;			/* the process group was reported */
 	int	 gone;			/* stopped: the group was seen gone */
+	int64_t	 waited_ms;		/* stopped: for the supervisor's answer */
+	int	 shell_ended;		/* stopped: after the command's shell */
 	int	 lockerr;		/* RUN_LOCKED: could not lock at all */
 	char	 text[REPORT_MAX];	/* RUN_LOCKED: holder, or why not */
 };

@@ -122,8 +122,8 @@ lock() {
 	printf '%s %s\n' "$$" "$H" >"$unlock/owner"
 }
 
-# runner: start the command, report its group and, when it ends, its
-# status.  SHLVL=1: bash, run by sshd, reads ~/.bashrc once, as for ssh,
+# runner: start the command, report its group and, when its shell ends,
+# its status; then wait for what the command left holding the channel.  SHLVL=1: bash, run by sshd, reads ~/.bashrc once, as for ssh,
 # in the shell that started us (what it exported reaches the command).
 runner() {
 	if command -v setsid >/dev/null 2>&1; then
@@ -148,12 +148,35 @@ runner() {
 	echo "pgid $g $c $own"
 	wait "$c" 2>/dev/null	# no "Terminated": the log has the reason
 	echo "exit $?"
+	# "tick": a write that ends this loop once the watcher is gone
+	while holders; do sleep 1; echo tick; done
+	echo done
+}
+
+# Processes of the command's group that still hold the channel (our
+# stdout or stderr) after its shell ended: the run goes on for them, as
+# with ssh, so the lease and stops must go on too.  Linux (/proc) only;
+# elsewhere the supervisor ends with the shell.
+holders() {
+	[ -n "$own" ] && [ -n "$proc" ] && kill -s 0 -- "-$g" 2>/dev/null ||
+	    return 1
+	tools
+	[ -n "$psok" ] || return 1
+	o=$(readlink "/proc/$$/fd/3") && e=$(readlink "/proc/$$/fd/2") ||
+	    return 1
+	for p in $(members); do
+		for f in "/proc/$p/fd/"*; do
+			l=$(readlink "$f" 2>/dev/null) || continue
+			[ "$l" != "$o" ] && [ "$l" != "$e" ] || return 0
+		done
+	done
+	return 1
 }
 
 # reader: the client's lines (h: heartbeat, s: stop) and the lease's timer
 reader() {
 	t=
-	trap '[ -z "$t" ] || kill -s KILL "$t" 2>/dev/null; exit 0' TERM
+	trap '[ -z "$t" ] || kill "$t" 2>/dev/null; exit 0' TERM
 	arm
 	while IFS= read -r l; do
 		case $l in
@@ -162,13 +185,19 @@ reader() {
 		esac
 	done
 	echo eof
-	[ -z "$t" ] || kill -s KILL "$t" 2>/dev/null
+	[ -z "$t" ] || kill "$t" 2>/dev/null
 }
 
-# the lease: "alarm" after A seconds, unless the next heartbeat re-arms it
+# the lease: "alarm" after A seconds, unless the next heartbeat re-arms it;
+# a timer that is disarmed takes its sleep(1) with it
 arm() {
-	[ -z "$t" ] || kill -s KILL "$t" 2>/dev/null
-	(sleep "$A" && echo alarm) </dev/null 2>/dev/null &
+	[ -z "$t" ] || kill "$t" 2>/dev/null
+	(
+		sleep "$A" &
+		z=$!
+		trap 'kill "$z" 2>/dev/null; exit 0' TERM
+		wait "$z" && echo alarm
+	) </dev/null 2>/dev/null &
 	t=$!
 }
 
@@ -208,9 +237,17 @@ watcher() {
 			;;
 		reader) r=$a ;;
 		exit)
+			x=$a
+			[ "$todo" != stop ] || {
+				kill "$r" 2>/dev/null
+				m "stop=gone"
+				exit 0
+			}
+			told "$x"
+			;;
+		done)
 			kill "$r" 2>/dev/null
-			[ "$todo" != stop ] || { m "stop=gone"; exit 0; }
-			ended "$a"
+			exit "$x"
 			;;
 		stop|eof|alarm)
 			if [ -n "$g" ]; then stop_now "$ev"; else todo=$ev; fi
@@ -220,8 +257,9 @@ watcher() {
 	exit 0
 }
 
-# the command ended: say how; a signal is told as one, as shells tell it
-ended() {
+# the command's shell ended: say how; a signal is told as one, as shells
+# tell it
+told() {
 	if [ "$1" -gt 128 ]; then
 		s=$(kill -l "$1" 2>/dev/null)
 		case $s in
@@ -230,7 +268,6 @@ ended() {
 		esac
 	fi
 	m "exit=$1"
-	exit "$1"
 }
 
 [ -z "$L" ] || lock || exit 1

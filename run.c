@@ -401,12 +401,18 @@ stop_outcome(const struct result *r, const struct settings *s,
 		    progress.pgid);
 		return;
 	}
-	if (r->known) {
+	if (r->known && r->shell_ended) {
+		o->doubt = ":unconfirmed";
+		msg = xasprintf("remote process group %ld not confirmed gone: "
+		    "the command's shell had exited and remoteexe's supervisor "
+		    "with it (what it left behind holds the output and is out "
+		    "of the lease's reach)", progress.pgid);
+	} else if (r->known) {
 		o->doubt = ":unconfirmed";
 		msg = xasprintf("remote process group %ld not confirmed gone: "
 		    "no answer within %d s; if the link is down, its lease "
 		    "stops it within %d s of the last heartbeat", progress.pgid,
-		    s->limits.kill_grace + 2, s->limits.alive);
+		    (int)((r->waited_ms + 500) / 1000), s->limits.alive);
 	} else {
 		o->doubt = ":cannot";
 		msg = xasprintf("the remote process group is not known (no "

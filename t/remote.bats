@@ -278,7 +278,7 @@ lease_test() {
 	file=$(home "$1")/lease.pgid
 	SSHD_PORT=$S2_PORT RX_KNOWN=$S2_KNOWN rx_opts
 	env --default-signal "$REMOTEEXE" "${RX_OPTS[@]}" -l "$1" 127.0.0.1 \
-		"echo \$\$ >$file; sleep $2" 3>&- &
+		"echo \$\$ >$file; sleep $2${3:+ $3}" 3>&- &
 	echo $! >>"$T/bg.pids"
 	wait_for 10 test -s "$file" || fail "the command never started"
 	sleep 0.3
@@ -292,6 +292,39 @@ lease_test() {
 
 @test "kill -9 of remoteexe: the lease stops the remote group within 2 s" {
 	lease_test "$U_BASH" 3003
+}
+
+@test "kill -9 of remoteexe while a background job of an ended shell holds the output: the lease stops it within 2 s" {
+	lease_test "$U_BASH" 3006 '& exit 0'
+}
+
+@test "--timeout stops a background job that still holds the output after its shell exited" {
+	local file
+	file=$(home "$U_BASH")/bg.pgid
+	run rxu "$U_BASH" --timeout 2 --kill-grace 1 127.0.0.1 \
+		"echo \$\$ >$file; sleep 3005 & echo started"
+	assert_failure 124
+	assert_regex "$(stats_record)" ' reason=timeout$'
+	assert_equal "$(log_records out)" started
+	assert_group_gone "$file"
+}
+
+@test "a background job that lets go of the output does not hold the run, as with ssh" {
+	local file
+	file=$(home "$U_BASH")/bg.pgid
+	run rxu "$U_BASH" 127.0.0.1 \
+		"echo \$\$ >$file; sleep 3007 >/dev/null 2>&1 & exit 3"
+	assert_failure 3
+	assert_regex "$(stats_record)" ' reason=exit$'
+	pgid_alive "$(cat "$file")" || fail "the background job did not run on"
+	kill -- "-$(cat "$file")"
+}
+
+@test "no lease timer of the supervisor outlives the run" {
+	run rxu "$U_BASH" --alive 4 127.0.0.1 'sleep 2.5'
+	assert_success
+	run ps -u "$U_BASH" -o args=
+	refute_line 'sleep 4'
 }
 
 @test "an unrelated process of the same remote user survives a --timeout stop" {
