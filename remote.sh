@@ -126,12 +126,13 @@ lock() {
 # its status; then wait for what the command left holding the channel.  SHLVL=1: bash, run by sshd, reads ~/.bashrc once, as for ssh,
 # in the shell that started us (what it exported reaches the command).
 runner() {
+	script
 	if command -v setsid >/dev/null 2>&1; then
-		SHLVL=1 setsid "${SHELL:-sh}" -c "$cmd" </dev/null >&3 3>&- \
+		SHLVL=1 setsid "${SHELL:-sh}" -c "$arg" </dev/null >&3 3>&- \
 		    5<&- 9>&- &
 		own=1
 	else
-		SHLVL=1 "${SHELL:-sh}" -c "$cmd" </dev/null >&3 3>&- 5<&- \
+		SHLVL=1 "${SHELL:-sh}" -c "$arg" </dev/null >&3 3>&- 5<&- \
 		    9>&- &
 		own=
 	fi
@@ -148,9 +149,27 @@ runner() {
 	echo "pgid $g $c $own"
 	wait "$c" 2>/dev/null	# no "Terminated": the log has the reason
 	echo "exit $?"
+	[ -z "$f" ] || rm -f "$f"
 	# "tick": a write that ends this loop once the watcher is gone
 	while holders; do sleep 1; echo tick; done
 	echo done
+}
+
+# arg: the command for the shell's -c; beyond what execve(2) takes in one
+# argument (128 KiB; 32 Ki characters are at most that many bytes), a
+# private file that the shell reads with its own "." or "source"
+script() {
+	arg=$cmd f=
+	[ "${#cmd}" -gt 32768 ] || return 0
+	d=${TMPDIR:-/tmp}
+	case $d in ''|*[!A-Za-z0-9/._-]*) d=/tmp ;; esac
+	(umask 077 && set -C && printf '%s' "$cmd" >"$d/remoteexe-$N.cmd") \
+	    2>/dev/null || return 0
+	f=$d/remoteexe-$N.cmd
+	case ${SHELL##*/} in
+	csh|tcsh|fish) arg="source $f" ;;
+	*) arg=". $f" ;;
+	esac
 }
 
 # Processes of the command's group that still hold the channel (our

@@ -349,6 +349,30 @@ RXEOF"
 	assert_equal "$(log_records out)" "$want"
 }
 
+# shell: a 210 KB command (three words: one argument of remoteexe's own may
+# not exceed 128 KiB either) runs, and leaves no file behind
+long_command_test() {
+	local word
+	word=$(head -c 70000 /dev/zero | tr '\0' x)
+	run rxu "$1" 127.0.0.1 echo "$word" "$word" "$word" '|' wc -c
+	assert_success
+	assert_regex "$(log_records out)" '^ *210003$'
+	run find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'remoteexe-*.cmd' -user "$1"
+	assert_output ''
+}
+
+@test "a 210 KB command runs for a bash user: past execve's 128 KiB for one argument" {
+	long_command_test "$U_BASH"
+}
+
+@test "a 210 KB command runs for a fish user" {
+	long_command_test "$U_FISH"
+}
+
+@test "a 210 KB command runs for a tcsh user" {
+	long_command_test "$U_TCSH"
+}
+
 @test "a command over 256 KiB is refused before connecting: exit 10 with the size and the limit" {
 	local word port
 	# one argument may not exceed 128 KiB (execve): three words, joined
