@@ -786,8 +786,9 @@ kh_append(LIBSSH2_SESSION *s, const struct khosts *kh, const char *file,
 		free(line);
 		return -1;
 	}
+	/* EINVAL: /dev/null and such, which ssh users give too */
 	if (flock(fd, LOCK_EX) == 0 && write(fd, line, n) == (ssize_t)n &&
-	    fsync(fd) == 0)
+	    (fsync(fd) == 0 || errno == EINVAL))
 		rc = 0;
 	else
 		snprintf(errbuf, errlen, "%s: %s", file, strerror(errno));

@@ -50,11 +50,16 @@ signals_init(void)
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_signal;
-	/* no SA_RESTART: a blocking call (agent, lock) must see the signal */
-	sa.sa_flags = 0;
-	for (i = 0; i < NITEMS(sigs); i++)
+	/*
+	 * A stop signal interrupts a blocking call (agent, lock); SIGUSR1
+	 * only asks for a state record, and an agent exchange cut by it
+	 * would fail the run.
+	 */
+	for (i = 0; i < NITEMS(sigs); i++) {
+		sa.sa_flags = sigs[i] == SIGUSR1 ? SA_RESTART : 0;
 		if (sigaction(sigs[i], &sa, NULL) == -1)
 			err(1, "sigaction");
+	}
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		err(1, "signal");
 }

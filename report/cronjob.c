@@ -317,7 +317,7 @@ short_options(struct optstate *st)
 			st->show |= *a != 'q';
 			continue;
 		}
-		if (strchr("Filop", *a) == NULL)
+		if (strchr("FiJlop", *a) == NULL)
 			return -1;
 		if (a[1] != '\0')
 			v = a + 1;

@@ -113,6 +113,14 @@ known() {
 	assert_equal "$(ssh_verdict "$KH")" OK
 }
 
+@test "--accept-new with /dev/null as the known hosts file runs, as ssh does" {
+	run rxk /dev/null --accept-new 127.0.0.1 echo hi
+	assert_success
+	assert_equal "$(log_records out)" hi
+	run log_records hostkey
+	assert_output --regexp '^added '
+}
+
 @test "a @revoked line ending in CRLF refuses the key, even with --accept-new" {
 	known '@revoked %s %s\r\n%s %s\r\n' "$(hp)" "$(key)" "$(hp)" "$(key)"
 	run rxk "$KH" --accept-new 127.0.0.1 touch "$BATS_TEST_TMPDIR/ran"

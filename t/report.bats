@@ -433,6 +433,14 @@ summary: 1 job, 1 run: 1 ok, 0 failed, 0 never finished, 0 still running; 0 miss
 	assert_output '[0,0]'
 }
 
+@test "crontab: -J and its value are skipped like every option of remoteexe's" {
+	printf '%s\n' '0 2 * * * root remoteexe -J bastion web01 /x.sh' '0 3 * * * root remoteexe -qJadmin@b:2222 web02 /y.sh' >"$CRON"
+	run_rec "2024-03-04 02:00:01" "2024-03-04 02:00:02" 1 'web01 /x.sh'
+	run_rec "2024-03-04 03:00:01" "2024-03-04 03:00:02" 2 'web02 /y.sh'
+	run jq_report '[.summary.missed, .jobs | length]' -c "$CRON" --since 2024-03-04 --until 2024-03-05 "$GLOG"
+	assert_output '[0,0]'
+}
+
 @test "crontab: -- ends remoteexe's options, and the first operand ends them too" {
 	printf '%s\n' '0 2 * * * root remoteexe -- -x /y' '0 3 * * * root remoteexe web01 ls -l' >"$CRON"
 	run jq_report '[.missed[] | .params]' -c "$CRON" --since 2024-03-04 --until 2024-03-05 "$GLOG"

@@ -34,6 +34,10 @@ teardown() {
 		kill "$AGENT_PID" 2>/dev/null
 		wait "$AGENT_PID" 2>/dev/null
 	fi
+	if [ -n "${SLOW_PID:-}" ]; then
+		kill "$SLOW_PID" 2>/dev/null
+		wait "$SLOW_PID" 2>/dev/null
+	fi
 	return 0
 }
 
@@ -563,6 +567,27 @@ agent_start() {
 	agent_start
 	run rxk -o "IdentityAgent=$T/agent.sock" -i "$T/stranger" 127.0.0.1 true
 	assert_on_fixture
+}
+
+@test "SIGUSR1 while a slow agent answers writes a state record and the run goes on" {
+	local pid
+	agent_start
+	# each answer 1.5 s late: authentication takes 3 s or more
+	python3 "$BATS_TEST_DIRNAME/slowagent.py" "$T/slow.sock" "$T/agent.sock" 1.5 3>&- &
+	SLOW_PID=$!
+	wait_for 5 test -S "$T/slow.sock" || fail "no slow agent socket"
+	# not under timeout(1), which would take the signal: --connect-timeout
+	# and --timeout bound the run
+	SSH_AUTH_SOCK=$T/slow.sock "$REMOTEEXE" -F none -p "$SSHD_PORT" \
+		--known-hosts "$RX_KNOWN" --log "$LOG" --retries 0 \
+		--connect-timeout 10 --timeout 20 127.0.0.1 'echo ok' 3>&- &
+	pid=$!
+	sleep 1.2
+	kill -USR1 "$pid"
+	wait "$pid" || fail "the run failed with $?: $(records)"
+	run log_records state
+	assert_output --regexp '^phase=auth'
+	assert_equal "$(log_records out)" ok
 }
 
 @test "IdentityAgent none keeps the agent of SSH_AUTH_SOCK out" {
