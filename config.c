@@ -1376,6 +1376,27 @@ conf_jump_option(struct sshconf *conf, const char *arg, char *err,
 	return set_jump(&p, NULL, arg);
 }
 
+/*
+ * Is arg a ProxyJump value ("none" or hops)?  For -J, checked with the
+ * other options, before START.  Out of memory, it says yes: the load of
+ * the settings then reports it.
+ */
+int
+conf_jump_valid(const char *arg)
+{
+	struct hop	 hops[CONF_MAXHOPS];
+	char		*value;
+	int		 n, rc;
+
+	if ((value = jump_value(arg)) == NULL)
+		return 1;
+	rc = parse_hops(value, hops, &n);
+	free(value);
+	if (rc == 0)
+		free_hops(hops, n);
+	return rc == 0;
+}
+
 /* The directory of path, with a trailing '/': where its Includes are. */
 static char *
 dir_of(const char *path)

@@ -83,6 +83,7 @@ void	conf_init(struct sshconf *, const struct confenv *);
 int	conf_option(struct sshconf *, const char *, char *, size_t);
 /* The same for a -J argument (ProxyJump), with -J in messages. */
 int	conf_jump_option(struct sshconf *, const char *, char *, size_t);
+int	conf_jump_valid(const char *);
 /*
  * Read PATH for env->host, after the -o options: the user file first,
  * then the system one (first value wins).  flags are CONF_*.  PATH "none"

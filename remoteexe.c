@@ -14,6 +14,7 @@
 
 #include <libssh2.h>
 
+#include "config.h"
 #include "diag.h"
 #include "log.h"
 #include "run.h"
@@ -163,6 +164,9 @@ jump_option(const char *arg, struct options *o)
 {
 	if (o->jump != NULL)
 		return xstrdup("-J: given twice (separate the hops with commas)");
+	if (!conf_jump_valid(arg))
+		return xasprintf("-J %s: not [user@]host[:port][,...] or none",
+		    arg);
 	o->jump = arg;
 	return NULL;
 }

@@ -486,11 +486,13 @@ rx_nouid() {
 
 # --- ProxyJump, ProxyCommand, -J: what can be checked before connecting ----
 
-@test "a malformed -J fails with 10 naming -J" {
+@test "a malformed -J fails with 10 naming -J, and PARAMS is all the arguments" {
 	run --separate-stderr rx -J 'bastion:99999' 127.0.0.1 true
 	assert_failure 10
 	run log_records error
 	assert_output "-J bastion:99999: not [user@]host[:port][,...] or none"
+	run log_records END
+	assert_output --regexp " -J bastion:99999 127\.0\.0\.1 true$"
 }
 
 @test "-J given twice fails with 10: hops are separated by commas" {
