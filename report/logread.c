@@ -292,14 +292,14 @@ kind_fields(struct record *r)
 	case RK_START:
 		if (len < 2 || s[0] != '-' || s[1] != ',')
 			return "START: no \"-,\"";
-		r->params = (struct rstr){ s + 2, len - 2, r->text.enc };
+		r->params = (struct rstr){ s + 2, len - 2, r->text.enc, 0 };
 		return NULL;
 	case RK_END:
 		if ((comma = memchr(s, ',', len < 4 ? len : 4)) == NULL ||
 		    (r->rc = (int)span_uint(s, comma - s)) < 0 || r->rc > 255)
 			return "END: no exit status";
 		r->params = (struct rstr){ comma + 1, len - (comma + 1 - s),
-		    r->text.enc };
+		    r->text.enc, 0 };
 		return NULL;
 	case RK_STATS:
 		return parse_stats(s, len, &r->st);
@@ -342,7 +342,7 @@ parse_text(const char *s, size_t len, struct record *r)
 	    (k = kind_find(text_kinds, p, comma - p)) == -1)
 		return "unknown kind";
 	r->kind = k;
-	r->text = (struct rstr){ comma + 1, end - comma - 1, RE_VIS };
+	r->text = (struct rstr){ comma + 1, end - comma - 1, RE_VIS, 0 };
 	return kind_fields(r);
 }
 
@@ -372,7 +372,7 @@ js_string(struct jcur *c, struct rstr *out)
 		return -1;
 	for (start = ++c->p; c->p < c->end; c->p++) {
 		if (*c->p == '"') {
-			*out = (struct rstr){ start, c->p++ - start, RE_JSON };
+			*out = (struct rstr){ start, c->p++ - start, RE_JSON, 0 };
 			return 0;
 		}
 		if ((unsigned char)*c->p < 0x20)
@@ -421,7 +421,7 @@ js_number(struct jcur *c, struct rstr *out)
 		if (js_digits(c) == -1)
 			return -1;
 	}
-	*out = (struct rstr){ start, c->p - start, RE_RAW };
+	*out = (struct rstr){ start, c->p - start, RE_RAW, 0 };
 	return 0;
 }
 
@@ -545,6 +545,14 @@ json_object(const char *s, size_t len, struct jmembers *m)
 	}
 }
 
+/* Where PARAMS begins in the line of a START ("-,") or an END ("RC,"). */
+static size_t
+params_offset(const struct record *r)
+{
+	return r->kind == RK_START ? 2 : (size_t)(r->rc >= 100 ? 4 :
+	    r->rc >= 10 ? 3 : 2);
+}
+
 /* Members that override what the "line" text of a record says. */
 static const char *
 json_extras(struct record *r, const struct jmembers *m)
@@ -558,9 +566,14 @@ json_extras(struct record *r, const struct jmembers *m)
 			return "JSON: bad rc";
 		r->rc = (int)v;
 	}
+	/* PARAMS not valid UTF-8: the exact bytes, after "-," or "RC," */
+	if (m->params.p != NULL && m->base64.p != NULL &&
+	    (r->kind == RK_START || r->kind == RK_END))
+		r->params = (struct rstr){ m->base64.p, m->base64.len,
+		    RE_BASE64, params_offset(r) };
 	if (m->base64.p != NULL)
 		r->bytes = (struct rstr){ m->base64.p, m->base64.len,
-		    RE_BASE64 };
+		    RE_BASE64, 0 };
 	if (r->kind != RK_STATS)
 		return NULL;
 	if (m->elapsed.p != NULL && (r->st.has_elapsed = 1,
@@ -754,13 +767,19 @@ json_decode(const char *s, size_t len, char *out)
 ssize_t
 rstr_decode(const struct rstr *s, char *out)
 {
+	ssize_t n;
+
 	switch (s->enc) {
 	case RE_VIS:
 		return vis_decode(s->p, s->len, out);
 	case RE_JSON:
 		return json_decode(s->p, s->len, out);
 	case RE_BASE64:
-		return b64_decode(out, s->len, s->p, s->len, B64_PAD);
+		n = b64_decode(out, s->len, s->p, s->len, B64_PAD);
+		if (n < (ssize_t)s->skip)
+			return -1;
+		memmove(out, out + s->skip, n - s->skip);
+		return n - s->skip;
 	default:
 		memcpy(out, s->p, s->len);
 		return s->len;

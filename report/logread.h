@@ -32,6 +32,7 @@ struct rstr {
 	const char	*p;
 	size_t		 len;
 	enum renc	 enc;
+	size_t		 skip;		/* decoded bytes before the text */
 };
 
 struct rstats {

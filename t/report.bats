@@ -128,6 +128,15 @@ jq_report() {
 	assert_output "[$RXPID,\"web01 /x.sh\",\"never_finished\"]"
 }
 
+@test "a job whose PARAMS are not UTF-8 is one job, in text and in JSON records" {
+	local cmd
+	cmd=$(printf 'echo \377')
+	rx 127.0.0.1 "$cmd"
+	rx --format json 127.0.0.1 "$cmd"
+	run jq_report '[.jobs[] | .runs]' -a "$LOG"
+	assert_output '[2]'
+}
+
 @test "a --format json log is read as a text log is" {
 	run rx --format json 127.0.0.1 'echo hi; exit 2'
 	run jq_report '.jobs[] | [.params, .runs, .failures]' "$LOG"
