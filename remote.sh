@@ -122,8 +122,8 @@ lock() {
 	printf '%s %s\n' "$$" "$H" >"$unlock/owner"
 }
 
-# runner: start the command, report its group and, when its shell ends,
-# its status; then wait for what the command left holding the channel.  SHLVL=1: bash, run by sshd, reads ~/.bashrc once, as for ssh,
+# runner: start the command, report its group and, when it ends, its
+# status.  SHLVL=1: bash, run by sshd, reads ~/.bashrc once, as for ssh,
 # in the shell that started us (what it exported reaches the command).
 runner() {
 	script
@@ -150,9 +150,6 @@ runner() {
 	wait "$c" 2>/dev/null	# no "Terminated": the log has the reason
 	echo "exit $?"
 	[ -z "$f" ] || rm -f "$f"
-	# "tick": a write that ends this loop once the watcher is gone
-	while holders; do sleep 1; echo tick; done
-	echo done
 }
 
 # arg: the command for the shell's -c; beyond what execve(2) takes in one
@@ -170,26 +167,6 @@ script() {
 	csh|tcsh|fish) arg="source $f" ;;
 	*) arg=". $f" ;;
 	esac
-}
-
-# Processes of the command's group that still hold the channel (our
-# stdout or stderr) after its shell ended: the run goes on for them, as
-# with ssh, so the lease and stops must go on too.  Linux (/proc) only;
-# elsewhere the supervisor ends with the shell.
-holders() {
-	[ -n "$own" ] && [ -n "$proc" ] && kill -s 0 -- "-$g" 2>/dev/null ||
-	    return 1
-	tools
-	[ -n "$psok" ] || return 1
-	o=$(readlink "/proc/$$/fd/3") && e=$(readlink "/proc/$$/fd/2") ||
-	    return 1
-	for p in $(members); do
-		for f in "/proc/$p/fd/"*; do
-			l=$(readlink "$f" 2>/dev/null) || continue
-			[ "$l" != "$o" ] && [ "$l" != "$e" ] || return 0
-		done
-	done
-	return 1
 }
 
 # reader: the client's lines (h: heartbeat, s: stop) and the lease's timer
@@ -256,17 +233,10 @@ watcher() {
 			;;
 		reader) r=$a ;;
 		exit)
-			x=$a
-			[ "$todo" != stop ] || {
-				kill "$r" 2>/dev/null
-				m "stop=gone"
-				exit 0
-			}
-			told "$x"
-			;;
-		done)
 			kill "$r" 2>/dev/null
-			exit "$x"
+			[ "$todo" != stop ] || { m "stop=gone"; exit 0; }
+			told "$a"
+			exit "$a"
 			;;
 		stop|eof|alarm)
 			if [ -n "$g" ]; then stop_now "$ev"; else todo=$ev; fi

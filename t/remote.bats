@@ -294,19 +294,16 @@ lease_test() {
 	lease_test "$U_BASH" 3003
 }
 
-@test "kill -9 of remoteexe while a background job of an ended shell holds the output: the lease stops it within 2 s" {
-	lease_test "$U_BASH" 3006 '& exit 0'
-}
-
-@test "--timeout stops a background job that still holds the output after its shell exited" {
+@test "--timeout with a background job holding the output after its shell exited says why the stop is not confirmed" {
 	local file
 	file=$(home "$U_BASH")/bg.pgid
-	run rxu "$U_BASH" --timeout 2 --kill-grace 1 127.0.0.1 \
-		"echo \$\$ >$file; sleep 3005 & echo started"
+	run --separate-stderr rxu "$U_BASH" --timeout 2 --kill-grace 1 \
+		127.0.0.1 "echo \$\$ >$file; sleep 3005 & echo started"
 	assert_failure 124
-	assert_regex "$(stats_record)" ' reason=timeout$'
-	assert_equal "$(log_records out)" started
-	assert_group_gone "$file"
+	assert_regex "$(stats_record)" ' reason=timeout:unconfirmed$'
+	assert_regex "$stderr" "the command's shell had exited and remoteexe's supervisor with it"
+	run log_records error
+	assert_line --regexp "not confirmed gone: the command's shell had exited"
 }
 
 @test "a background job that lets go of the output does not hold the run, as with ssh" {
