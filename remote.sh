@@ -172,7 +172,7 @@ script() {
 # reader: the client's lines (h: heartbeat, s: stop) and the lease's timer
 reader() {
 	t=
-	trap '[ -z "$t" ] || kill "$t" 2>/dev/null; exit 0' TERM
+	trap '[ -z "$t" ] || kill -s KILL "$t" 2>/dev/null; exit 0' TERM
 	arm
 	while IFS= read -r l; do
 		case $l in
@@ -181,19 +181,13 @@ reader() {
 		esac
 	done
 	echo eof
-	[ -z "$t" ] || kill "$t" 2>/dev/null
+	[ -z "$t" ] || kill -s KILL "$t" 2>/dev/null
 }
 
-# the lease: "alarm" after A seconds, unless the next heartbeat re-arms it;
-# a timer that is disarmed takes its sleep(1) with it
+# the lease: "alarm" after A seconds, unless the next heartbeat re-arms it
 arm() {
-	[ -z "$t" ] || kill "$t" 2>/dev/null
-	(
-		sleep "$A" &
-		z=$!
-		trap 'kill "$z" 2>/dev/null; exit 0' TERM
-		wait "$z" && echo alarm
-	) </dev/null 2>/dev/null &
+	[ -z "$t" ] || kill -s KILL "$t" 2>/dev/null
+	(sleep "$A" && echo alarm) </dev/null 2>/dev/null &
 	t=$!
 }
 
@@ -235,8 +229,7 @@ watcher() {
 		exit)
 			kill "$r" 2>/dev/null
 			[ "$todo" != stop ] || { m "stop=gone"; exit 0; }
-			told "$a"
-			exit "$a"
+			ended "$a"
 			;;
 		stop|eof|alarm)
 			if [ -n "$g" ]; then stop_now "$ev"; else todo=$ev; fi
@@ -246,9 +239,8 @@ watcher() {
 	exit 0
 }
 
-# the command's shell ended: say how; a signal is told as one, as shells
-# tell it
-told() {
+# the command ended: say how; a signal is told as one, as shells tell it
+ended() {
 	if [ "$1" -gt 128 ]; then
 		s=$(kill -l "$1" 2>/dev/null)
 		case $s in
@@ -257,6 +249,7 @@ told() {
 		esac
 	fi
 	m "exit=$1"
+	exit "$1"
 }
 
 [ -z "$L" ] || lock || exit 1

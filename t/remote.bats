@@ -317,13 +317,6 @@ lease_test() {
 	kill -- "-$(cat "$file")"
 }
 
-@test "no lease timer of the supervisor outlives the run" {
-	run rxu "$U_BASH" --alive 4 127.0.0.1 'sleep 2.5'
-	assert_success
-	run ps -u "$U_BASH" -o args=
-	refute_line 'sleep 4'
-}
-
 @test "an unrelated process of the same remote user survives a --timeout stop" {
 	local other
 	runuser -u "$U_BASH" -- setsid sleep 3004 </dev/null >/dev/null 2>&1 3>&- &
