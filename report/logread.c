@@ -545,32 +545,28 @@ json_object(const char *s, size_t len, struct jmembers *m)
 	}
 }
 
-/* Where PARAMS begins in the line of a START ("-,") or an END ("RC,"). */
-static size_t
-params_offset(const struct record *r)
-{
-	return r->kind == RK_START ? 2 : (size_t)(r->rc >= 100 ? 4 :
-	    r->rc >= 10 ? 3 : 2);
-}
-
 /* Members that override what the "line" text of a record says. */
 static const char *
 json_extras(struct record *r, const struct jmembers *m)
 {
 	int64_t v;
 
-	if (m->params.p != NULL && (r->kind == RK_START || r->kind == RK_END))
+	/*
+	 * PARAMS not valid UTF-8: the exact bytes, after the "-," or "RC,"
+	 * that kind_fields() found in the line (ASCII, a byte a character)
+	 */
+	if (m->params.p != NULL && m->base64.p != NULL &&
+	    (r->kind == RK_START || r->kind == RK_END))
+		r->params = (struct rstr){ m->base64.p, m->base64.len,
+		    RE_BASE64, (size_t)(r->params.p - r->text.p) };
+	else if (m->params.p != NULL &&
+	    (r->kind == RK_START || r->kind == RK_END))
 		r->params = m->params;
 	if (m->rc.p != NULL && r->kind == RK_END) {
 		if ((v = span_uint(m->rc.p, m->rc.len)) < 0 || v > 255)
 			return "JSON: bad rc";
 		r->rc = (int)v;
 	}
-	/* PARAMS not valid UTF-8: the exact bytes, after "-," or "RC," */
-	if (m->params.p != NULL && m->base64.p != NULL &&
-	    (r->kind == RK_START || r->kind == RK_END))
-		r->params = (struct rstr){ m->base64.p, m->base64.len,
-		    RE_BASE64, params_offset(r) };
 	if (m->base64.p != NULL)
 		r->bytes = (struct rstr){ m->base64.p, m->base64.len,
 		    RE_BASE64, 0 };
